@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh machine: `make book` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+BUILD  := _build
+
+.PHONY: book test lint unit notebooks lab clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+## Build the book into _build/html from a clean _build (every notebook re-executed, warnings are errors).
+book: $(STAMP)
+	rm -rf $(BUILD)
+	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+
+## Lint, run the library tests, execute every notebook, build the book, test the built site.
+test: $(STAMP) lint unit notebooks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+unit: $(STAMP)
+	$(PY) -m pytest tests -q
+
+notebooks: $(STAMP)
+	$(PY) -m pytest --nbval-lax -q -p no:cacheprovider book solutions exercises
+
+## Open the notebooks in JupyterLab.
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab book
+
+clean:
+	rm -rf $(BUILD)
