@@ -1,0 +1,32 @@
+"""Graded exercises: one module per topic, each with questions ``q1``, ``q2``, … .
+
+In a notebook::
+
+    from lstm_course.exercises.forget_gate import q1, q2, q3
+    q1.check(forget_gate)   # runs your function on small cases, names the mistake
+    q1.hint()
+    q1.solution()
+    q3.check("b")           # multiple choice
+
+:func:`get_exercise` is the registry the batch grader (:mod:`lstm_course.grading`) uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._core import CheckResult, ChoiceQuestion, CodeQuestion, Exercise, Mistake, Verdict
+
+__all__ = ["TOPICS", "CheckResult", "ChoiceQuestion", "CodeQuestion", "Exercise", "Mistake", "Verdict",
+           "get_exercise"]
+
+#: Exercise topics, in the order of the chapters.
+TOPICS: tuple[str, ...] = ("forget_gate", "input_gate", "cell_update", "output_gate", "whole_cell",
+                           "backward", "gradient_flow", "training")
+
+
+def get_exercise(topic: str) -> Exercise:
+    """The :class:`Exercise` of ``topic`` (one of :data:`TOPICS`)."""
+    if topic not in TOPICS:
+        raise ValueError(f"`topic` must be one of {', '.join(TOPICS)}; got {topic!r}.")
+    return importlib.import_module(f"{__name__}.{topic}").EXERCISE
