@@ -7,6 +7,7 @@ hand-written backward), :mod:`~lstm_course.gradients`, :mod:`~lstm_course.tasks`
 :mod:`~lstm_course.viz`, :mod:`~lstm_course.widgets` and the exercise tools.
 """
 
+from . import viz, widgets
 from .cell import (
     StepGates,
     candidate,
@@ -20,6 +21,8 @@ from .cell import (
 )
 from .devices import available_devices, get_device
 from .layout import GATE_ORDER, CellWeights, from_torch_layout, to_torch_layout
+from .viz import draw_cell, figure_alt
+from .widgets import explorer
 
 __version__ = "0.1.0"
 
@@ -31,6 +34,9 @@ __all__ = [
     "candidate",
     "cell_update",
     "concat_hx",
+    "draw_cell",
+    "explorer",
+    "figure_alt",
     "forget_gate",
     "from_torch_layout",
     "get_device",
@@ -39,4 +45,6 @@ __all__ = [
     "lstm_step",
     "output_gate",
     "to_torch_layout",
+    "viz",
+    "widgets",
 ]

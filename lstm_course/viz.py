@@ -1,0 +1,634 @@
+"""Figures for the course: the LSTM cell diagram and the plots the chapters show.
+
+Every function takes ``ax=None`` (a new figure is made when it is ``None``), returns the
+Axes (or the Figure when it makes several axes), never calls ``plt.show()`` and never
+changes ``plt.rcParams`` globally. Text uses the book's symbols (``shared/NOTATION.md``)
+through mathtext: :math:`f_t`, :math:`\\tilde{c}_t`, :math:`h_{t-1}`. Figures draw on an
+opaque white face so they stay readable on the site's dark theme.
+
+Alt text
+--------
+Each function stores a short description of what it drew on its Axes and its Figure;
+:func:`figure_alt` reads it back (``figure_alt(fig)`` or ``figure_alt(ax)``). Widgets use it
+for their images. In a chapter notebook, give a figure alt text on the built site with the
+cell's metadata (myst-nb reads it; the text is static, so write it once)::
+
+    {"mystnb": {"image": {"alt": "The LSTM cell with the forget gate highlighted ..."}}}
+
+(in Jupyter: Property Inspector → Cell Metadata). End the cell with ``;`` or assign the
+return value so that only the figure is shown, not the ``<Axes …>`` repr.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+__all__ = [
+    "CELL_PARTS",
+    "draw_cell",
+    "figure_alt",
+    "plot_activation",
+    "plot_cell_trajectory",
+    "plot_gate_heatmaps",
+    "plot_gate_values",
+    "plot_gradient_norms",
+    "plot_learning_curves",
+    "set_alt",
+    "to_numpy",
+    "to_png_bytes",
+]
+
+FACE = "white"
+GREY = "#c4c4c4"
+GREY_TEXT = "#a0a0a0"
+INK = "#222222"
+
+#: The parts of the cell diagram that ``draw_cell(highlight=...)`` accepts, with their colours.
+CELL_PARTS: dict[str, str] = {
+    "forget": "#d62728",
+    "input": "#2ca02c",
+    "candidate": "#ff7f0e",
+    "cell": "#1f77b4",
+    "output": "#9467bd",
+    "hidden": "#17becf",
+    "inputs": "#444444",
+}
+
+# Symbols used everywhere, one place.
+SYMBOLS: dict[str, str] = {
+    "x_t": r"$x_t$",
+    "h_prev": r"$h_{t-1}$",
+    "c_prev": r"$c_{t-1}$",
+    "f_t": r"$f_t$",
+    "i_t": r"$i_t$",
+    "c_tilde": r"$\tilde{c}_t$",
+    "c_t": r"$c_t$",
+    "o_t": r"$o_t$",
+    "h_t": r"$h_t$",
+    "f_c_prev": r"$f_t \odot c_{t-1}$",
+    "i_c_tilde": r"$i_t \odot \tilde{c}_t$",
+    "tanh_c_t": r"$\tanh(c_t)$",
+}
+
+GATE_RANGES: dict[str, tuple[float, float]] = {
+    "f_t": (0.0, 1.0),
+    "i_t": (0.0, 1.0),
+    "o_t": (0.0, 1.0),
+    "c_tilde": (-1.0, 1.0),
+    "h_t": (-1.0, 1.0),
+    "tanh_c_t": (-1.0, 1.0),
+    "i_c_tilde": (-1.0, 1.0),
+}
+
+
+# --------------------------------------------------------------------------- utilities
+
+
+def to_numpy(value: Any, name: str = "value") -> np.ndarray:
+    """A float numpy array from a torch tensor, numpy array, list or scalar."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"`{name}` must be a number, a numpy array or a torch tensor; got {type(value).__name__}."
+        ) from exc
+    return arr
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    if ax is None:
+        fig = plt.figure(figsize=figsize)
+        ax = fig.add_subplot()
+    if not isinstance(ax, Axes):
+        raise TypeError(f"`ax` must be a matplotlib Axes or None; got {type(ax).__name__}.")
+    ax.figure.set_facecolor(FACE)
+    ax.set_facecolor(FACE)
+    return ax
+
+
+def set_alt(target: Axes | Figure, text: str) -> None:
+    """Record alt text ``text`` on an Axes (and its Figure) or on a Figure."""
+    if isinstance(target, Axes):
+        target._lstm_alt = text  # type: ignore[attr-defined]
+        fig = target.figure
+        parts = [a._lstm_alt for a in fig.axes if getattr(a, "_lstm_alt", None)]
+        fig._lstm_alt = " ".join(parts)  # type: ignore[attr-defined]
+    elif isinstance(target, Figure):
+        target._lstm_alt = text  # type: ignore[attr-defined]
+    else:
+        raise TypeError(f"`target` must be a matplotlib Axes or Figure; got {type(target).__name__}.")
+
+
+def figure_alt(target: Axes | Figure) -> str:
+    """The alt text recorded by the viz function that drew ``target`` ("" when none)."""
+    if isinstance(target, (Axes, Figure)):
+        return str(getattr(target, "_lstm_alt", ""))
+    raise TypeError(f"`target` must be a matplotlib Axes or Figure; got {type(target).__name__}.")
+
+
+def to_png_bytes(fig: Figure | Axes, *, dpi: int = 90, close: bool = True) -> bytes:
+    """The figure as PNG bytes (opaque face). ``close=True`` also releases it from pyplot."""
+    if isinstance(fig, Axes):
+        fig = fig.figure
+    if not isinstance(fig, Figure):
+        raise TypeError(f"`fig` must be a matplotlib Figure or Axes; got {type(fig).__name__}.")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor=fig.get_facecolor(), bbox_inches="tight")
+    if close:
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def _fmt(value: Any) -> str:
+    arr = to_numpy(value)
+    if arr.ndim == 0:
+        return f"{float(arr):.2f}"
+    flat = arr.reshape(-1)
+    shown = ", ".join(f"{v:.2f}" for v in flat[:3])
+    return f"[{shown}{', …' if flat.size > 3 else ''}]"
+
+
+# --------------------------------------------------------------------------- the cell diagram
+
+
+class _Diagram:
+    """Draws parts of the cell and remembers which part each artist belongs to."""
+
+    def __init__(self, ax: Axes) -> None:
+        self.ax = ax
+        self.parts: dict[str, list[Any]] = {p: [] for p in CELL_PARTS}
+        self.tagged: list[tuple[Any, tuple[str, ...], str]] = []  # (artist, parts, kind)
+
+    def _tag(self, artist: Any, parts: str | tuple[str, ...], kind: str) -> Any:
+        parts = (parts,) if isinstance(parts, str) else parts
+        for p in parts:
+            self.parts[p].append(artist)
+        self.tagged.append((artist, parts, kind))
+        return artist
+
+    def wire(self, xy: Sequence[tuple[float, float]], parts, *, arrow: bool = True, dashed: bool = False) -> None:
+        for k, (a, b) in enumerate(zip(xy[:-1], xy[1:], strict=True)):
+            last = k == len(xy) - 2
+            patch = FancyArrowPatch(
+                a, b, arrowstyle="-|>" if (arrow and last) else "-", mutation_scale=14,
+                linewidth=2.0, linestyle="--" if dashed else "-", shrinkA=0, shrinkB=0, zorder=1,
+                capstyle="round", joinstyle="round",
+            )
+            self.ax.add_patch(patch)
+            self._tag(patch, parts, "line")
+
+    def block(self, xy: tuple[float, float], text: str, parts, *, w: float = 0.9, h: float = 0.7, size=15) -> None:
+        x, y = xy
+        box = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.12",
+                             linewidth=2.0, zorder=3)
+        self.ax.add_patch(box)
+        self._tag(box, parts, "box")
+        self.text(xy, text, parts, size=size, zorder=4)
+
+    def node(self, xy: tuple[float, float], text: str, parts, *, r: float = 0.28) -> None:
+        circ = Circle(xy, r, linewidth=2.0, zorder=3)
+        self.ax.add_patch(circ)
+        self._tag(circ, parts, "box")
+        self.text(xy, text, parts, size=15, zorder=4)
+
+    def text(self, xy, text: str, parts, *, size=13, ha="center", va="center", zorder=5, box=False) -> None:
+        kw: dict[str, Any] = {}
+        if box:
+            kw["bbox"] = {"boxstyle": "round,pad=0.15", "facecolor": FACE, "edgecolor": "none", "alpha": 0.9}
+        t = self.ax.text(*xy, text, fontsize=size, ha=ha, va=va, zorder=zorder, **kw)
+        self._tag(t, parts, "text")
+
+    def colour(self, highlight: set[str] | None) -> None:
+        for artist, parts, kind in self.tagged:
+            on = [p for p in CELL_PARTS if p in parts and (highlight is None or p in highlight)]
+            if on:
+                col, text_col, fill = CELL_PARTS[on[0]], INK, _tint(CELL_PARTS[on[0]])
+            else:
+                col, text_col, fill = GREY, GREY_TEXT, "#f4f4f4"
+            if kind == "line":
+                artist.set_color(col)
+            elif kind == "box":
+                artist.set_edgecolor(col)
+                artist.set_facecolor(fill)
+            else:
+                artist.set_color(text_col if on else GREY_TEXT)
+            artist._lstm_colour = col  # what the tests read back
+
+
+def _tint(colour: str, amount: float = 0.85) -> tuple[float, float, float]:
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(colour)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
+
+
+def _parse_highlight(highlight: str | Iterable[str] | None) -> set[str] | None:
+    if highlight is None:
+        return None
+    parts = {highlight} if isinstance(highlight, str) else set(highlight)
+    unknown = parts - set(CELL_PARTS)
+    if unknown:
+        raise ValueError(
+            f"`highlight` got unknown part(s) {sorted(unknown)}; "
+            f"choose from {sorted(CELL_PARTS)} (or an iterable of them)."
+        )
+    return parts
+
+
+_VALUE_KEYS = ("x_t", "h_prev", "c_prev", "f_t", "i_t", "c_tilde", "c_t", "o_t", "h_t")
+
+
+def draw_cell(
+    ax: Axes | None = None,
+    *,
+    highlight: str | Iterable[str] | None = None,
+    values: Mapping[str, Any] | None = None,
+    title: str | None = None,
+) -> Axes:
+    """The LSTM cell for one time step, with its parts and (optionally) the step's numbers.
+
+    Drawn: the inputs :math:`x_t, h_{t-1}, c_{t-1}`; the concatenation :math:`[h_{t-1}, x_t]`;
+    the gates :math:`f_t = \\sigma(W_f[h_{t-1},x_t]+b_f)`, :math:`i_t`, :math:`o_t` (σ blocks) and
+    the candidate :math:`\\tilde c_t` (tanh block); the cell path
+    :math:`c_t = f_t \\odot c_{t-1} + i_t \\odot \\tilde c_t` (⊙ and + nodes);
+    :math:`h_t = o_t \\odot \\tanh(c_t)`; dashed arrows carrying :math:`h_t, c_t` to step t+1.
+
+    ``highlight``: one of :data:`CELL_PARTS` or an iterable of them; those parts are drawn in
+    colour, the rest in grey. ``values``: a dict with any of ``x_t, h_prev, c_prev, f_t, i_t,
+    c_tilde, c_t, o_t, h_t`` (scalars or small arrays/tensors), written on the wires.
+    """
+    parts = _parse_highlight(highlight)
+    values = dict(values or {})
+    unknown = set(values) - set(_VALUE_KEYS)
+    if unknown:
+        raise ValueError(f"`values` got unknown key(s) {sorted(unknown)}; allowed keys: {list(_VALUE_KEYS)}.")
+    ax = _new_axes(ax, (10, 6.2))
+    ax.set_xlim(-0.9, 13.1)
+    ax.set_ylim(-1.0, 8.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    d = _Diagram(ax)
+
+    # the cell's frame (not a part; always light)
+    frame = FancyBboxPatch((1.0, 0.55), 10.2, 6.45, boxstyle="round,pad=0.05,rounding_size=0.4",
+                           linewidth=1.5, edgecolor="#9a9a9a", facecolor="#fafafa", zorder=0)
+    ax.add_patch(frame)
+    ax.text(1.25, 6.75, "LSTM cell, step $t$", fontsize=11, color="#777777", ha="left", va="top")
+
+    yc, yb, yg, yh = 5.9, 1.6, 3.2, 1.0  # cell path, gate bus, gates, hidden out
+    xf, xi, xg, xo, xm = 3.4, 5.0, 6.6, 8.2, 9.6  # gates' x and the h-multiplier's x
+    yig = 4.55  # the i ⊙ c̃ node
+
+    # inputs and concatenation
+    d.wire([(-0.6, yb), (1.55, yb)], "inputs")
+    d.wire([(2.3, -0.7), (2.3, yb - 0.35)], "inputs")
+    d.block((2.3, yb), r"$[h_{t-1}, x_t]$", "inputs", w=1.5, h=0.7, size=12)
+    d.wire([(3.05, yb), (xo, yb)], "inputs", arrow=False)
+    for x, part in ((xf, "forget"), (xi, "input"), (xg, "candidate"), (xo, "output")):
+        d.wire([(x, yb), (x, yg - 0.35)], ("inputs", part))
+    d.text((-0.6, yb + 0.3), SYMBOLS["h_prev"], "inputs", ha="left", va="bottom")
+    d.text((2.45, -0.7), SYMBOLS["x_t"], "inputs", ha="left", va="bottom")
+
+    # gates
+    d.block((xf, yg), r"$\sigma$", "forget")
+    d.block((xi, yg), r"$\sigma$", "input")
+    d.block((xg, yg), r"$\tanh$", "candidate", w=1.0, size=13)
+    d.block((xo, yg), r"$\sigma$", "output")
+
+    # the cell path: c_{t-1} -> ⊙ -> + -> c_t
+    d.wire([(-0.6, yc), (xf - 0.28, yc)], ("cell", "inputs"))
+    d.text((-0.6, yc + 0.3), SYMBOLS["c_prev"], ("cell", "inputs"), ha="left", va="bottom")
+    d.node((xf, yc), r"$\odot$", ("forget", "cell"))
+    d.wire([(xf + 0.28, yc), (xg - 0.28, yc)], "cell")
+    d.node((xg, yc), "$+$", "cell")
+    d.wire([(xg + 0.28, yc), (11.2, yc)], "cell", arrow=False)
+    d.wire([(11.2, yc), (12.9, yc)], "cell", dashed=True)
+    d.text((11.4, yc + 0.3), SYMBOLS["c_t"] + r" $\to$ step $t{+}1$", "cell", ha="left", va="bottom", size=12)
+    d.text(((xf + xg) / 2, yc + 0.28), r"$f_t \odot c_{t-1}$", ("forget", "cell"), va="bottom", size=11)
+
+    # forget gate into ⊙
+    d.wire([(xf, yg + 0.35), (xf, yc - 0.28)], "forget")
+    d.text((xf - 0.15, 4.55), SYMBOLS["f_t"], "forget", ha="right")
+
+    # input gate and candidate into i ⊙ c̃, then into +
+    d.wire([(xi, yg + 0.35), (xi, yig), (xg - 0.28, yig)], "input")
+    d.text((xi - 0.15, 3.95), SYMBOLS["i_t"], "input", ha="right")
+    d.wire([(xg, yg + 0.35), (xg, yig - 0.28)], "candidate")
+    d.text((xg + 0.15, 3.95), SYMBOLS["c_tilde"], "candidate", ha="left")
+    d.node((xg, yig), r"$\odot$", ("input", "candidate"))
+    d.wire([(xg, yig + 0.28), (xg, yc - 0.28)], ("input", "candidate", "cell"))
+    d.text((xg + 0.15, 5.2), r"$i_t \odot \tilde{c}_t$", ("input", "candidate"), ha="left", size=11)
+
+    # output: tanh(c_t), o_t, h_t
+    d.wire([(xm, yc), (xm, 4.85)], ("output", "hidden"))
+    d.block((xm, 4.5), r"$\tanh$", ("output", "hidden"), w=1.0, size=13)
+    d.wire([(xm, 4.15), (xm, yg + 0.28)], ("output", "hidden"))
+    d.text((xm + 0.15, 3.82), r"$\tanh(c_t)$", ("output", "hidden"), ha="left", size=11)
+    d.wire([(xo, yg + 0.35), (xo, yg + 0.75), (xm - 0.5, yg + 0.75), (xm - 0.5, yg), (xm - 0.28, yg)], "output")
+    d.text((xo - 0.15, 4.15), SYMBOLS["o_t"], "output", ha="right")
+    d.node((xm, yg), r"$\odot$", ("output", "hidden"))
+    d.wire([(xm, yg - 0.28), (xm, yh), (11.2, yh)], "hidden", arrow=False)
+    d.wire([(11.2, yh), (12.9, yh)], "hidden", dashed=True)
+    d.text((11.4, yh + 0.3), SYMBOLS["h_t"] + r" $\to$ step $t{+}1$", "hidden", ha="left", va="bottom", size=12)
+    d.wire([(10.4, yh), (10.4, -0.7)], "hidden")
+    d.text((10.55, -0.7), SYMBOLS["h_t"] + " (output)", "hidden", ha="left", va="bottom", size=12)
+
+    # the numbers of this step, on the wires
+    where = {
+        "x_t": ((2.45, -0.25), "left", "x_t"),
+        "h_prev": ((-0.6, yb - 0.15), "left", "h_prev"),
+        "c_prev": ((-0.6, yc - 0.15), "left", "c_prev"),
+        "f_t": ((xf - 0.15, 4.15), "right", "f_t"),
+        "i_t": ((xi - 0.15, 3.55 + 0.0), "right", "i_t"),
+        "c_tilde": ((xg + 0.15, 3.55), "left", "c_tilde"),
+        "c_t": ((11.4, yc - 0.15), "left", "c_t"),
+        "o_t": ((xo - 0.15, 3.75), "right", "o_t"),
+        "h_t": ((11.4, yh - 0.15), "left", "h_t"),
+    }
+    part_of = {"x_t": "inputs", "h_prev": "inputs", "c_prev": ("inputs", "cell"), "f_t": "forget", "i_t": "input",
+               "c_tilde": "candidate", "c_t": "cell", "o_t": "output", "h_t": "hidden"}
+    for key, val in values.items():
+        (x, y), ha, _ = where[key]
+        d.text((x, y), "= " + _fmt(to_numpy(val, f"values[{key!r}]")), part_of[key], ha=ha, va="top", size=10,
+               box=True)
+
+    d.colour(parts)
+    if title:
+        ax.set_title(title, fontsize=13)
+    ax._lstm_parts = d.parts  # type: ignore[attr-defined]
+    alt = "Diagram of one LSTM cell step: inputs x_t, h_{t-1} and c_{t-1}; the concatenation [h_{t-1}, x_t] " \
+          "feeds the forget, input and output gates (sigmoid) and the candidate (tanh); c_{t-1} flows along the " \
+          "top, multiplied by f_t and added to i_t times the candidate to give c_t; h_t = o_t times tanh(c_t); " \
+          "dashed arrows carry h_t and c_t to the next step."
+    if parts:
+        alt += f" Highlighted: {', '.join(sorted(parts))}; the rest is greyed."
+    if values:
+        alt += " Values: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in values.items()) + "."
+    set_alt(ax, alt)
+    return ax
+
+
+# --------------------------------------------------------------------------- plot helpers
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+_ACTIVATIONS = {"sigmoid": (_sigmoid, (0.0, 1.0), r"$\sigma(z)$"), "tanh": (np.tanh, (-1.0, 1.0), r"$\tanh(z)$")}
+
+
+def plot_activation(
+    name: str,
+    ax: Axes | None = None,
+    mark: float | None = None,
+    *,
+    zlim: tuple[float, float] = (-6.0, 6.0),
+    label: str | None = None,
+) -> Axes:
+    """The activation curve (``"sigmoid"``: :math:`\\sigma(z) = 1/(1+e^{-z})` in (0, 1), or ``"tanh"`` in
+    (-1, 1)) with its range shaded and, if ``mark`` is given, the point :math:`(z, \\text{act}(z))` marked.
+
+    ``label``: mathtext for the marked output, e.g. ``r"$f_t$"``.
+    """
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"`name` must be 'sigmoid' or 'tanh'; got {name!r}.")
+    fn, (lo, hi), ylab = _ACTIVATIONS[name]
+    ax = _new_axes(ax, (5, 3.2))
+    z = np.linspace(*zlim, 241)
+    ax.axhspan(lo, hi, color="#1f77b4", alpha=0.08, zorder=0, label=f"range ({lo:g}, {hi:g})")
+    ax.plot(z, fn(z), color="#1f77b4", linewidth=2, label=ylab)
+    ax.axhline(lo, color="#888888", linewidth=0.8, linestyle=":")
+    ax.axhline(hi, color="#888888", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("pre-activation $z$")
+    ax.set_ylabel(ylab)
+    ax.set_ylim(lo - 0.15 * (hi - lo), hi + 0.15 * (hi - lo))
+    alt = f"The {name} curve over z from {zlim[0]:g} to {zlim[1]:g}, squashing into ({lo:g}, {hi:g})."
+    if mark is not None:
+        zm = float(to_numpy(mark, "mark"))
+        ym = float(fn(np.asarray(zm)))
+        ax.plot([zm], [ym], "o", color="#d62728", markersize=8, zorder=5)
+        ax.vlines(zm, ax.get_ylim()[0], ym, color="#d62728", linestyle="--", linewidth=1)
+        txt = f"{label} = {ym:.2f}" if label else f"{ym:.2f}"
+        ax.annotate(txt, (zm, ym), xytext=(8, -14 if ym > (lo + hi) / 2 else 8), textcoords="offset points",
+                    color="#d62728", fontsize=11)
+        alt += f" Marked: z = {zm:.2f} gives {ym:.2f}."
+    ax.legend(loc="upper left", fontsize=9, frameon=False)
+    ax.grid(alpha=0.3)
+    set_alt(ax, alt)
+    return ax
+
+
+def plot_gate_values(values: Mapping[str, Any], ax: Axes | None = None, *, title: str | None = None) -> Axes:
+    """Bar chart of one step's values, one group per key, one bar per unit (``(H,)`` each).
+
+    Keys are names from NOTATION.md (``f_t``, ``i_t``, ``c_tilde``, ``o_t``, ``c_t``, ``h_t``, …); each
+    group shows its range ((0, 1) for the σ gates, (-1, 1) for :math:`\\tilde c_t` and :math:`h_t`) as a band.
+    """
+    if not values:
+        raise ValueError("`values` must be a non-empty dict like {'f_t': array of shape (H,)}.")
+    arrays = {k: to_numpy(v, f"values[{k!r}]").reshape(-1) for k, v in values.items()}
+    ax = _new_axes(ax, (1.6 + 1.3 * len(arrays), 3.2))
+    x0 = 0.0
+    centres, colours = [], {"f_t": CELL_PARTS["forget"], "i_t": CELL_PARTS["input"],
+                            "c_tilde": CELL_PARTS["candidate"], "o_t": CELL_PARTS["output"],
+                            "c_t": CELL_PARTS["cell"], "h_t": CELL_PARTS["hidden"],
+                            "c_prev": CELL_PARTS["cell"], "f_c_prev": CELL_PARTS["forget"],
+                            "i_c_tilde": CELL_PARTS["input"], "tanh_c_t": CELL_PARTS["output"]}
+    for k, arr in arrays.items():
+        n = arr.size
+        width = 0.8 / n
+        xs = x0 + (np.arange(n) - (n - 1) / 2) * width
+        if k in GATE_RANGES:
+            lo, hi = GATE_RANGES[k]
+            ax.fill_between([x0 - 0.45, x0 + 0.45], lo, hi, color="#999999", alpha=0.12, zorder=0, linewidth=0)
+        ax.bar(xs, arr, width=width * 0.9, color=colours.get(k, "#555555"), zorder=2)
+        centres.append(x0)
+        x0 += 1.0
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.set_xticks(centres)
+    ax.set_xticklabels([SYMBOLS.get(k, k) for k in arrays], fontsize=12)
+    ax.set_ylabel("value")
+    ax.grid(axis="y", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    set_alt(ax, "Bar chart of one step's values: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in arrays.items())
+            + ". Grey bands show each gate's range.")
+    return ax
+
+
+def plot_gate_heatmaps(
+    gates: Mapping[str, Any],
+    fig: Figure | None = None,
+    *,
+    ax: Axes | None = None,
+    keys: Sequence[str] | None = None,
+) -> Figure:
+    """Heatmaps of every gate over time: one panel per key, time :math:`t` across, unit down.
+
+    ``gates``: dict of ``(T, H)`` arrays (as the LSTM layer returns them: ``f_t, i_t, c_tilde, o_t, c_t,
+    h_t``; a ``(T, B, H)`` value uses batch element 0). Returns the Figure (several Axes).
+    """
+    if not gates:
+        raise ValueError("`gates` must be a non-empty dict of (T, H) arrays, e.g. {'f_t': ..., 'i_t': ...}.")
+    keys = list(keys) if keys is not None else list(gates)
+    arrays = {}
+    for k in keys:
+        if k not in gates:
+            raise ValueError(f"`keys` names {k!r}, which `gates` does not have (it has {list(gates)}).")
+        a = to_numpy(gates[k], f"gates[{k!r}]")
+        if a.ndim == 3:
+            a = a[:, 0, :]
+        elif a.ndim == 1:
+            a = a[:, None]
+        if a.ndim != 2:
+            raise ValueError(f"`gates[{k!r}]` must be (T, H) (or (T, B, H)); got shape {a.shape}.")
+        arrays[k] = a
+    if fig is None and ax is not None:
+        fig = ax.figure
+    if fig is None:
+        fig = plt.figure(figsize=(2.3 * len(arrays) + 0.8, 3.2))
+    fig.set_facecolor(FACE)
+    axes = fig.subplots(1, len(arrays), squeeze=False)[0] if not fig.axes else None
+    if axes is None:
+        raise ValueError("`fig` must be an empty Figure (plot_gate_heatmaps adds one Axes per gate).")
+    for a, (k, arr) in zip(axes, arrays.items(), strict=True):
+        lo, hi = GATE_RANGES.get(k, (float(arr.min()), float(arr.max())))
+        if k == "c_t":
+            m = float(np.abs(arr).max()) or 1.0
+            lo, hi = -m, m
+        cmap = "viridis" if lo >= 0 else "RdBu_r"
+        im = a.imshow(arr.T, aspect="auto", origin="lower", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+        a.set_title(SYMBOLS.get(k, k), fontsize=13)
+        a.set_xlabel("step $t$")
+        fig.colorbar(im, ax=a, fraction=0.08, pad=0.03)
+    axes[0].set_ylabel("unit")
+    fig.tight_layout()
+    T, H = next(iter(arrays.values())).shape
+    set_alt(fig, f"Heatmaps of {', '.join(arrays)} over {T} steps (across) and {H} units (down); "
+            "sigmoid gates on a 0 to 1 colour scale, tanh values on -1 to 1.")
+    return fig
+
+
+def plot_cell_trajectory(
+    c: Any,
+    f: Any | None = None,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+) -> Axes:
+    """The cell state :math:`c_t` over steps (``(T,)`` or ``(T, H)``) and, if given, the forget gate
+    :math:`f_t` and the kept fraction :math:`\\prod_{j \\le t} f_j` of the first step's memory.
+    """
+    c_arr = to_numpy(c, "c")
+    if c_arr.ndim == 1:
+        c_arr = c_arr[:, None]
+    if c_arr.ndim != 2:
+        raise ValueError(f"`c` must be (T,) or (T, H); got shape {c_arr.shape}.")
+    T = c_arr.shape[0]
+    ax = _new_axes(ax, (6, 3.4))
+    steps = np.arange(1, T + 1)
+    for u in range(c_arr.shape[1]):
+        ax.plot(steps, c_arr[:, u], "-o", color=CELL_PARTS["cell"], markersize=3, linewidth=2,
+                alpha=1.0 if c_arr.shape[1] == 1 else 0.7, label=SYMBOLS["c_t"] if u == 0 else None)
+    alt = f"Cell state c_t over {T} steps"
+    if f is not None:
+        f_arr = to_numpy(f, "f")
+        if f_arr.ndim == 1:
+            f_arr = f_arr[:, None]
+        if f_arr.shape[0] != T:
+            raise ValueError(f"`f` must have as many steps as `c` ({T}); got shape {f_arr.shape}.")
+        kept = np.cumprod(f_arr.mean(axis=1))
+        ax.plot(steps, f_arr.mean(axis=1), "--", color=CELL_PARTS["forget"], linewidth=1.5, label=r"$f_t$")
+        ax.plot(steps, kept, ":", color="#555555", linewidth=2, label=r"$\prod_{j \leq t} f_j$ (kept)")
+        alt += f", with the forget gate f_t and the fraction of the first memory kept (ends at {kept[-1]:.2g})"
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel("value")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, frameon=False, loc="best")
+    if title:
+        ax.set_title(title)
+    set_alt(ax, alt + f"; c_t goes from {c_arr[0].mean():.2f} to {c_arr[-1].mean():.2f}.")
+    return ax
+
+
+def plot_gradient_norms(
+    curves: Mapping[str, Any],
+    ax: Axes | None = None,
+    log: bool = True,
+    *,
+    xlabel: str = "steps back $k$",
+    ylabel: str = r"gradient norm $\|\partial L / \partial h_{T-k}\|$",
+    title: str | None = None,
+) -> Axes:
+    """Gradient-norm curves against steps back (one line per label; each ``(T,)``), log scale by default."""
+    if not curves:
+        raise ValueError("`curves` must be a non-empty dict like {'RNN': array (T,), 'LSTM': array (T,)}.")
+    ax = _new_axes(ax, (6, 3.4))
+    ends = []
+    for label, y in curves.items():
+        arr = to_numpy(y, f"curves[{label!r}]").reshape(-1)
+        ax.plot(np.arange(arr.size), arr, linewidth=2, label=label)
+        ends.append(f"{label} ends at {arr[-1]:.2g}")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3, which="both" if log else "major")
+    ax.legend(fontsize=9, frameon=False)
+    if title:
+        ax.set_title(title)
+    set_alt(ax, f"Gradient norm against steps back{' (log scale)' if log else ''}: " + "; ".join(ends) + ".")
+    return ax
+
+
+def plot_learning_curves(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    ax: Axes | None = None,
+    *,
+    metric: str = "accuracy",
+    chance: float | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Learning curves: ``metric`` (``"accuracy"`` or ``"loss"``) against training step, one line per model.
+
+    A history is a dict with lists ``step``, ``loss``, ``accuracy`` (as :mod:`lstm_course.tasks` returns).
+    ``chance``: draws the chance level as a dotted line.
+    """
+    if not histories:
+        raise ValueError("`histories` must be a non-empty dict like {'LSTM': history, 'RNN': history}.")
+    ax = _new_axes(ax, (6, 3.4))
+    ends = []
+    for label, hist in histories.items():
+        if not isinstance(hist, Mapping) and hasattr(hist, "_asdict"):
+            hist = hist._asdict()
+        elif not isinstance(hist, Mapping) and hasattr(hist, "__dict__"):
+            hist = vars(hist)
+        if "step" not in hist or metric not in hist:
+            raise ValueError(f"`histories[{label!r}]` must have lists 'step' and {metric!r}; got keys {list(hist)}.")
+        steps, ys = to_numpy(hist["step"]), to_numpy(hist[metric])
+        ax.plot(steps, ys, linewidth=2, label=label)
+        ends.append(f"{label} ends at {ys[-1]:.3g}")
+    if chance is not None:
+        ax.axhline(chance, color="#777777", linestyle=":", linewidth=1.5, label="chance")
+    if metric == "accuracy":
+        ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("training step")
+    ax.set_ylabel(metric)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, frameon=False)
+    if title:
+        ax.set_title(title)
+    set_alt(ax, f"Learning curves, {metric} against training step: " + "; ".join(ends) + ".")
+    return ax

@@ -1,0 +1,421 @@
+"""Widgets for the chapters: a slider wired to views that respond with or without a kernel.
+
+The mechanism is :func:`explorer`. For each slider position it renders the view once (at
+build time on the site) into a PNG, and puts the images in an ipywidgets ``Stack`` whose
+``selected_index`` is ``jslink``-ed to the slider's ``index``. The link lives in the browser,
+so the same widget responds in JupyterLab and in the static HTML of the built book, where
+there is no kernel. Images are ``<img alt="…">`` inside ``HTML`` widgets, so every view has
+alt text (``ipywidgets.Image`` cannot carry one). Extra controls (``live_extra``) recompute
+the current view in a live kernel only.
+
+The numbers come from plain functions (``*_numbers`` below, which call
+:mod:`lstm_course.cell`), the pictures from :mod:`lstm_course.viz`; the builders only wire
+them together. Each builder records, per position, the numbers it showed
+(``widget.records``), which the tests read.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from . import viz
+from .cell import candidate, cell_update, forget_gate, hidden_state, input_gate, lstm_step, output_gate
+from .layout import CellWeights
+
+__all__ = [
+    "Explorer",
+    "cell_update_explorer",
+    "cell_update_numbers",
+    "explorer",
+    "forget_gate_explorer",
+    "forget_gate_numbers",
+    "gradient_explorer",
+    "input_gate_explorer",
+    "input_gate_numbers",
+    "output_gate_explorer",
+    "output_gate_numbers",
+    "step_explorer",
+    "step_numbers",
+]
+
+DPI = 85
+
+
+def _img_html(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            'style="max-width:100%;height:auto;display:block">')
+
+
+def _render(view: Callable[..., Figure], value: Any, extras: Mapping[str, Any]) -> tuple[bytes, str]:
+    fig = view(value, **extras)
+    if not isinstance(fig, Figure):
+        raise TypeError(f"`view` must return a matplotlib Figure; it returned {type(fig).__name__} for {value!r}.")
+    alt = viz.figure_alt(fig) or f"View for value {value!r}."
+    return viz.to_png_bytes(fig, dpi=DPI), alt
+
+
+class Explorer(W.VBox):
+    """A slider over precomputed views (``Stack`` linked in the browser), plus optional live controls.
+
+    Attributes: ``slider`` (``SelectionSlider``), ``stack`` (``Stack`` of ``HTML`` images), ``link``
+    (the ``jslink``), ``values`` (the slider's values), ``pngs`` and ``alts`` (per position),
+    ``records`` (per position, what the builder computed; ``None`` for a bare explorer),
+    ``extras`` (the live controls, a dict).
+    """
+
+    def __init__(
+        self,
+        view: Callable[..., Figure],
+        values: Sequence[Any],
+        *,
+        description: str,
+        value: Any = None,
+        live_extra: Mapping[str, W.ValueWidget] | None = None,
+        formatter: Callable[[Any], str] | None = None,
+        records: Sequence[Any] | None = None,
+    ) -> None:
+        values = list(values)
+        if not values:
+            raise ValueError("`values` must be a non-empty sequence of slider positions.")
+        if not callable(view):
+            raise TypeError("`view` must be a callable value -> matplotlib Figure.")
+        fmt = formatter or _default_format
+        labels = [fmt(v) for v in values]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"`values` must give distinct labels; got {labels}. Pass `formatter=` to tell them apart.")
+        index = 0 if value is None else _index_of(values, value)
+        self.view = view
+        self.values = values
+        self.extras: dict[str, W.ValueWidget] = dict(live_extra or {})
+        self.records = list(records) if records is not None else None
+        self.pngs: list[bytes] = []
+        self.alts: list[str] = []
+        for v in values:
+            png, alt = _render(view, v, self._extra_values())
+            self.pngs.append(png)
+            self.alts.append(alt)
+        self._rendered_with = [self._extra_values()] * len(values)
+        self.slider = W.SelectionSlider(
+            options=list(zip(labels, range(len(values)), strict=True)), index=index, description=description,
+            continuous_update=True, style={"description_width": "initial"},
+            layout=W.Layout(width="min(100%, 34em)"),
+        )
+        self.images = [W.HTML(_img_html(p, a)) for p, a in zip(self.pngs, self.alts, strict=True)]
+        self.stack = W.Stack(self.images, selected_index=index)
+        self.link = W.jslink((self.slider, "index"), (self.stack, "selected_index"))
+        controls: list[W.Widget] = [self.slider]
+        if self.extras:
+            for c in self.extras.values():
+                c.observe(self._on_extra, names="value")
+            self.slider.observe(self._on_index, names="index")
+            controls.append(W.HBox(list(self.extras.values())))
+        super().__init__(children=[*controls, self.stack])
+
+    # -- live mode (kernel only) --------------------------------------------------------------
+    def _extra_values(self) -> dict[str, Any]:
+        return {k: c.value for k, c in self.extras.items()}
+
+    def _refresh(self, i: int) -> None:
+        extras = self._extra_values()
+        if self._rendered_with[i] == extras:
+            return
+        png, alt = _render(self.view, self.values[i], extras)
+        self.pngs[i], self.alts[i] = png, alt
+        self._rendered_with[i] = extras
+        self.images[i].value = _img_html(png, alt)
+
+    def _on_extra(self, change: dict) -> None:
+        self._refresh(self.slider.index)
+
+    def _on_index(self, change: dict) -> None:
+        self._refresh(change["new"])
+        self.stack.selected_index = change["new"]
+
+    @property
+    def shown(self) -> int:
+        """The index of the view the stack shows now."""
+        return int(self.stack.selected_index)
+
+
+def _default_format(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):+.2f}"
+    return str(v)
+
+
+def _index_of(values: list[Any], value: Any) -> int:
+    try:
+        arr = np.asarray(values, dtype=float)
+        return int(np.argmin(np.abs(arr - float(value))))
+    except (TypeError, ValueError):
+        if value in values:
+            return values.index(value)
+        raise ValueError(f"`value` {value!r} is not one of `values` {values}.") from None
+
+
+def explorer(
+    view: Callable[..., Figure],
+    values: Sequence[Any],
+    *,
+    description: str,
+    value: Any = None,
+    live_extra: Mapping[str, W.ValueWidget] | None = None,
+    formatter: Callable[[Any], str] | None = None,
+    records: Sequence[Any] | None = None,
+) -> Explorer:
+    """A ``SelectionSlider`` over ``values`` whose ``index`` is ``jslink``-ed to a ``Stack`` of the
+    rendered ``view(value)`` figures; works in a live kernel and in the static site alike.
+
+    ``view(value, **extras) -> Figure`` (closed after rendering; use ``matplotlib.figure.Figure``, not
+    pyplot, to keep nothing open). ``value``: the initial position (nearest value). ``live_extra``:
+    ``{name: control}`` passed to ``view`` as keyword arguments; moving one re-renders in a kernel.
+    Keep positions few (9–13) and figures small: every position is an image on the page.
+    """
+    return Explorer(view, values, description=description, value=value, live_extra=live_extra,
+                    formatter=formatter, records=records)
+
+
+# --------------------------------------------------------------------------- the numbers
+
+
+def _t(x: Any) -> torch.Tensor:
+    return torch.as_tensor(x, dtype=torch.float64)
+
+
+C_PREV = (1.5, -0.8, 0.6)  # c_{t-1} of three units, for the forget-gate picture
+
+
+def forget_gate_numbers(z_f: float, c_prev: Sequence[float] = C_PREV) -> dict[str, np.ndarray]:
+    """:math:`f_t = \\sigma(W_f[h_{t-1},x_t] + b_f)` with :math:`W_f = 0, b_f = z_f`, and :math:`f_t \\odot c_{t-1}`.
+
+    Returns ``{"z_f", "f_t", "c_prev", "f_c_prev"}`` (arrays ``(H,)``, H = len(c_prev)).
+    """
+    H = len(c_prev)
+    h_prev, x_t = torch.zeros(H, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)  # (H,), (I,)
+    W_f, b_f = torch.zeros(H, H + 1, dtype=torch.float64), torch.full((H,), float(z_f), dtype=torch.float64)
+    f_t = forget_gate(h_prev, x_t, W_f, b_f)  # (H,)
+    c = _t(c_prev)  # (H,)
+    return {"z_f": np.full(H, float(z_f)), "f_t": f_t.numpy(), "c_prev": c.numpy(), "f_c_prev": (f_t * c).numpy()}
+
+
+# input weights of three units, acting on [h_{t-1}, x_t] with H=3, I=1 (h_{t-1} = 0)
+_W_I_X = (2.0, 1.0, -1.5)
+_W_C_X = (1.5, -2.0, 0.5)
+
+
+def input_gate_numbers(x_t: float) -> dict[str, np.ndarray]:
+    """:math:`i_t = \\sigma(W_i[h_{t-1},x_t] + b_i)`, :math:`\\tilde c_t = \\tanh(W_c[h_{t-1},x_t] + b_c)` and
+    :math:`i_t \\odot \\tilde c_t` for a scalar input ``x_t`` (I = 1), three units, :math:`h_{t-1} = 0`, zero biases."""
+    H = len(_W_I_X)
+    h_prev, x = torch.zeros(H, dtype=torch.float64), _t([float(x_t)])  # (H,), (1,)
+    W_i = torch.cat([torch.zeros(H, H, dtype=torch.float64), _t(_W_I_X)[:, None]], dim=1)  # (H, H+1)
+    W_c = torch.cat([torch.zeros(H, H, dtype=torch.float64), _t(_W_C_X)[:, None]], dim=1)  # (H, H+1)
+    zero = torch.zeros(H, dtype=torch.float64)
+    i_t = input_gate(h_prev, x, W_i, zero)  # (H,)
+    c_tilde = candidate(h_prev, x, W_c, zero)  # (H,)
+    return {"x_t": np.asarray(float(x_t)), "i_t": i_t.numpy(), "c_tilde": c_tilde.numpy(),
+            "i_c_tilde": (i_t * c_tilde).numpy()}
+
+
+def cell_update_numbers(b_f: float, *, steps: int = 20, write: float = 1.0) -> dict[str, np.ndarray]:
+    """A one-unit cell over ``steps`` steps: step 1 writes :math:`\\tilde c_1 \\approx` ``tanh(2·write)`` through an
+    open input gate, later inputs are 0 so :math:`i_t \\approx 0`, and :math:`c_t = f_t \\odot c_{t-1} + i_t \\odot
+    \\tilde c_t` keeps (:math:`f_t \\to 1`) or loses (:math:`f_t \\to 0`) it; :math:`f_t = \\sigma(b_f)`.
+
+    Returns ``{"c_t": (T,), "f_t": (T,), "i_t": (T,)}``.
+    """
+    H = 1
+    # W_* act on [h_{t-1}, x_t]; only the input matters here
+    W_f, b_f_t = torch.zeros(H, H + 1, dtype=torch.float64), _t([float(b_f)])
+    W_i, b_i = _t([[0.0, 12.0]]), _t([-6.0])  # i_t ≈ 1 when x_t = 1, ≈ 0 when x_t = 0
+    W_c, b_c = _t([[0.0, 2.0 * write]]), _t([0.0])
+    c = torch.zeros(H, dtype=torch.float64)  # (H,)
+    cs, fs, is_ = [], [], []
+    for t in range(steps):
+        x = _t([1.0 if t == 0 else 0.0])  # (1,)
+        h = torch.zeros(H, dtype=torch.float64)  # h_{t-1} = 0 keeps the picture about the cell path
+        f_t = forget_gate(h, x, W_f, b_f_t)
+        i_t = input_gate(h, x, W_i, b_i)
+        c = cell_update(f_t, c, i_t, candidate(h, x, W_c, b_c))  # (H,)
+        cs.append(float(c[0]))
+        fs.append(float(f_t[0]))
+        is_.append(float(i_t[0]))
+    return {"c_t": np.array(cs), "f_t": np.array(fs), "i_t": np.array(is_)}
+
+
+C_T = (-2.0, -0.5, 0.5, 2.0)
+
+
+def output_gate_numbers(b_o: float, c_t: Sequence[float] = C_T) -> dict[str, np.ndarray]:
+    """:math:`o_t = \\sigma(W_o[h_{t-1},x_t] + b_o)` with :math:`W_o = 0`, and :math:`h_t = o_t \\odot \\tanh(c_t)`."""
+    H = len(c_t)
+    h_prev, x = torch.zeros(H, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+    o_t = output_gate(h_prev, x, torch.zeros(H, H + 1, dtype=torch.float64), torch.full((H,), float(b_o),
+                                                                                          dtype=torch.float64))
+    c = _t(c_t)  # (H,)
+    h_t = hidden_state(o_t, c)  # (H,)
+    return {"o_t": o_t.numpy(), "c_t": c.numpy(), "tanh_c_t": torch.tanh(c).numpy(), "h_t": h_t.numpy()}
+
+
+def _step_weights() -> CellWeights:
+    """Fixed one-unit weights (H = I = 1) on [h_{t-1}, x_t], chosen so each gate reacts to x_t."""
+    w = {"W_f": [[0.5, -1.0]], "b_f": [1.0], "W_i": [[0.5, 1.5]], "b_i": [0.0],
+         "W_c": [[0.5, 1.2]], "b_c": [0.0], "W_o": [[-0.5, 1.0]], "b_o": [0.5]}
+    return CellWeights(**{k: _t(v) for k, v in w.items()})
+
+
+def step_numbers(x_t: float, h_prev: float = 0.3, c_prev: float = 0.8) -> dict[str, float]:
+    """One :func:`~lstm_course.cell.lstm_step` of a one-unit cell with fixed weights; every value of the step."""
+    h, c, g = lstm_step(_t([float(x_t)]), _t([h_prev]), _t([c_prev]), _step_weights(), return_gates=True)
+    return {"x_t": float(x_t), "h_prev": h_prev, "c_prev": c_prev, "f_t": float(g.f_t[0]), "i_t": float(g.i_t[0]),
+            "c_tilde": float(g.c_tilde[0]), "c_t": float(c[0]), "o_t": float(g.o_t[0]), "h_t": float(h[0])}
+
+
+# --------------------------------------------------------------------------- the views
+
+
+def _fig(w: float, h: float, ncols: int = 1) -> tuple[Figure, list]:
+    fig = Figure(figsize=(w, h))  # not pyplot: nothing stays open, nothing is displayed twice
+    fig.set_facecolor(viz.FACE)
+    axes = [fig.add_subplot(1, ncols, k + 1) for k in range(ncols)]
+    return fig, axes
+
+
+def _finish(fig: Figure, alt: str) -> Figure:
+    fig.tight_layout()
+    viz.set_alt(fig, alt)
+    return fig
+
+
+def _grid(lo: float, hi: float, n: int) -> list[float]:
+    return [round(float(v), 6) for v in np.linspace(lo, hi, n)]
+
+
+def forget_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
+    """Slider: the forget gate's pre-activation :math:`z_f = W_f[h_{t-1},x_t] + b_f`; shows :math:`f_t` on the
+    sigmoid and :math:`c_{t-1}` next to :math:`f_t \\odot c_{t-1}`."""
+    values = list(values) if values is not None else _grid(-4, 4, 9)
+    records = [forget_gate_numbers(z) for z in values]
+
+    def view(z: float) -> Figure:
+        n = forget_gate_numbers(z)
+        fig, (a1, a2) = _fig(8.4, 3.0, 2)
+        viz.plot_activation("sigmoid", ax=a1, mark=z, label=r"$f_t$")
+        a1.set_xlabel(r"pre-activation $W_f[h_{t-1}, x_t] + b_f$")
+        viz.plot_gate_values({"c_prev": n["c_prev"], "f_t": n["f_t"], "f_c_prev": n["f_c_prev"]}, ax=a2)
+        a2.set_ylim(-1.7, 1.7)
+        return _finish(fig, f"Forget gate at pre-activation {z:.2f}: f_t = {n['f_t'][0]:.2f}; "
+                            f"c_(t-1) = {viz._fmt(n['c_prev'])} becomes f_t * c_(t-1) = {viz._fmt(n['f_c_prev'])}.")
+
+    return explorer(view, values, description="pre-activation of f_t", value=0.0, records=records)
+
+
+def input_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
+    """Slider: the input :math:`x_t`; shows :math:`i_t`, :math:`\\tilde c_t` and :math:`i_t \\odot \\tilde c_t`."""
+    values = list(values) if values is not None else _grid(-2, 2, 9)
+    records = [input_gate_numbers(x) for x in values]
+
+    def view(x: float) -> Figure:
+        n = input_gate_numbers(x)
+        fig, (a,) = _fig(5.6, 3.0)
+        viz.plot_gate_values({"i_t": n["i_t"], "c_tilde": n["c_tilde"], "i_c_tilde": n["i_c_tilde"]}, ax=a)
+        a.set_ylim(-1.1, 1.1)
+        return _finish(fig, f"Input x_t = {x:.2f}: input gate i_t = {viz._fmt(n['i_t'])}, candidate = "
+                            f"{viz._fmt(n['c_tilde'])}, written i_t * candidate = {viz._fmt(n['i_c_tilde'])}.")
+
+    return explorer(view, values, description="x_t", value=0.0, records=records)
+
+
+def cell_update_explorer(values: Sequence[float] | None = None, *, steps: int = 20) -> Explorer:
+    """Slider: the forget-gate bias :math:`b_f`; shows :math:`c_t` over ``steps`` steps after one write."""
+    values = list(values) if values is not None else _grid(-2, 6, 9)
+    records = [cell_update_numbers(b, steps=steps) for b in values]
+
+    def view(b: float) -> Figure:
+        n = cell_update_numbers(b, steps=steps)
+        fig, (a,) = _fig(5.6, 3.0)
+        viz.plot_cell_trajectory(n["c_t"], n["f_t"], ax=a)
+        a.set_ylim(-0.05, 1.05)
+        return _finish(fig, f"Forget bias b_f = {b:.2f}, f_t = {n['f_t'][-1]:.3f}: the cell state written at step 1 "
+                            f"({n['c_t'][0]:.2f}) is {n['c_t'][-1]:.3f} after {steps} steps.")
+
+    return explorer(view, values, description="b_f", value=2.0, records=records)
+
+
+def output_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
+    """Slider: the output-gate bias :math:`b_o`; shows :math:`o_t`, :math:`\\tanh(c_t)` and :math:`h_t`."""
+    values = list(values) if values is not None else _grid(-4, 4, 9)
+    records = [output_gate_numbers(b) for b in values]
+
+    def view(b: float) -> Figure:
+        n = output_gate_numbers(b)
+        fig, (a1, a2) = _fig(8.4, 3.0, 2)
+        viz.plot_activation("sigmoid", ax=a1, mark=b, label=r"$o_t$")
+        a1.set_xlabel(r"pre-activation $W_o[h_{t-1}, x_t] + b_o$")
+        viz.plot_gate_values({"o_t": n["o_t"], "tanh_c_t": n["tanh_c_t"], "h_t": n["h_t"]}, ax=a2)
+        a2.set_ylim(-1.1, 1.1)
+        return _finish(fig, f"Output bias b_o = {b:.2f}: o_t = {n['o_t'][0]:.2f}; tanh(c_t) = "
+                            f"{viz._fmt(n['tanh_c_t'])} gives h_t = {viz._fmt(n['h_t'])}.")
+
+    return explorer(view, values, description="b_o", value=0.0, records=records)
+
+
+def step_explorer(values: Sequence[float] | None = None, *, h_prev: float = 0.3, c_prev: float = 0.8) -> Explorer:
+    """Slider: the input :math:`x_t`; shows the cell diagram annotated with every number of that step."""
+    values = list(values) if values is not None else _grid(-2, 2, 9)
+    records = [step_numbers(x, h_prev, c_prev) for x in values]
+
+    def view(x: float) -> Figure:
+        n = step_numbers(x, h_prev, c_prev)
+        fig, (a,) = _fig(7.6, 4.7)
+        viz.draw_cell(ax=a, values=n)
+        return _finish(fig, viz.figure_alt(a))
+
+    return explorer(view, values, description="x_t", value=0.0, records=records)
+
+
+def gradient_explorer(
+    curves: Callable[[float], Mapping[str, Any]] | None = None,
+    values: Sequence[float] | None = None,
+    *,
+    steps: int = 50,
+) -> Explorer:
+    """Slider: the forget-gate bias :math:`b_f`; shows the gradient norm against steps back, RNN vs LSTM.
+
+    ``curves(b_f) -> {label: array (T,)}``; by default from :mod:`lstm_course.gradients`
+    (``rnn_gradient_norms`` and ``lstm_gradient_norms(forget_bias=b_f)``).
+    """
+    values = list(values) if values is not None else _grid(-2, 4, 7)
+    if curves is None:
+        curves = _default_gradient_curves(steps)
+    computed = [{k: viz.to_numpy(v) for k, v in curves(b).items()} for b in values]
+    by_value = dict(zip(values, computed, strict=True))
+
+    def view(b: float) -> Figure:
+        fig, (a,) = _fig(5.6, 3.2)
+        viz.plot_gradient_norms(by_value[b], ax=a)
+        return _finish(fig, f"Forget bias b_f = {b:.2f}. " + viz.figure_alt(a))
+
+    return explorer(view, values, description="b_f", value=1.0, records=computed)
+
+
+def _default_gradient_curves(steps: int) -> Callable[[float], dict[str, Any]]:
+    try:
+        from . import gradients
+    except ImportError as exc:  # pragma: no cover - until gradients.py lands
+        raise ValueError("`curves` is required until lstm_course.gradients exists: pass b_f -> {label: (T,)}.") from exc
+    rnn = gradients.rnn_gradient_norms(steps=steps)
+
+    def curves(b_f: float) -> dict[str, Any]:
+        return {"RNN": rnn, "LSTM": gradients.lstm_gradient_norms(steps=steps, forget_bias=b_f)}
+
+    return curves
