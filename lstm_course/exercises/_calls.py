@@ -41,6 +41,8 @@ def encode(obj: Any) -> Any:
                 "v": [encode(x) for x in obj]}
     if isinstance(obj, (tuple, list)):
         return {"t": type(obj).__name__, "v": [encode(x) for x in obj]}
+    if obj is Ellipsis:
+        return {"t": "ellipsis"}
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return {"t": "py", "v": obj}
     return {"t": "other", "type": type(obj).__name__, "repr": repr(obj)[:200]}
@@ -65,6 +67,8 @@ def decode(obj: Any, namedtuples: dict | None = None) -> Any:
         return obj["v"].numpy()
     if kind == "py":
         return obj["v"]
+    if kind == "ellipsis":
+        return Ellipsis
     if kind in ("tuple", "list"):
         items = [decode(x, namedtuples) for x in obj["v"]]
         return tuple(items) if kind == "tuple" else items
