@@ -30,6 +30,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "CELL_PARTS",
@@ -272,32 +273,51 @@ def draw_cell(
     unknown = set(values) - set(_VALUE_KEYS)
     if unknown:
         raise ValueError(f"`values` got unknown key(s) {sorted(unknown)}; allowed keys: {list(_VALUE_KEYS)}.")
-    ax = _new_axes(ax, (10, 6.2))
-    ax.set_xlim(-0.9, 13.1)
-    ax.set_ylim(-1.0, 8.0)
+    ax = _new_axes(ax, (10.5, 6.0))
+    ax.set_xlim(-0.9, 14.9)
+    ax.set_ylim(-1.15, 7.6)
     ax.set_aspect("equal")
     ax.axis("off")
     d = _Diagram(ax)
+    vals = {k: to_numpy(v, f"values[{k!r}]") for k, v in values.items()}
+
+    def lab(key: str, sym: str | None = None) -> str:
+        """The wire's symbol, with ``= value`` when ``values`` has it (arrays on a second line)."""
+        sym = sym or SYMBOLS[key]
+        if key not in vals:
+            return sym
+        flat = vals[key].reshape(-1)
+        if flat.size == 1:
+            return f"{sym} = {float(flat[0]):.2f}"
+        shown = " ".join(f"{v:.1f}" for v in flat[:4]) + (" …" if flat.size > 4 else "")
+        return f"{sym}\n[{shown}]"
+
+    def vsize(key: str, base: float) -> float:
+        if key not in vals:
+            return base
+        return base - 1 if vals[key].size == 1 else base - 4
 
     # the cell's frame (not a part; always light)
-    frame = FancyBboxPatch((1.0, 0.55), 10.2, 6.45, boxstyle="round,pad=0.05,rounding_size=0.4",
+    frame = FancyBboxPatch((1.0, 0.5), 11.3, 6.3, boxstyle="round,pad=0.05,rounding_size=0.4",
                            linewidth=1.5, edgecolor="#9a9a9a", facecolor="#fafafa", zorder=0)
     ax.add_patch(frame)
-    ax.text(1.25, 6.75, "LSTM cell, step $t$", fontsize=11, color="#777777", ha="left", va="top")
+    ax.text(1.25, 6.65, "LSTM cell, step $t$", fontsize=11, color="#777777", ha="left", va="top")
 
     yc, yb, yg, yh = 5.9, 1.6, 3.2, 1.0  # cell path, gate bus, gates, hidden out
-    xf, xi, xg, xo, xm = 3.4, 5.0, 6.6, 8.2, 9.6  # gates' x and the h-multiplier's x
-    yig = 4.55  # the i ⊙ c̃ node
+    xf, xi, xg, xo, xm = 3.6, 5.6, 7.4, 9.4, 10.8  # gates' x and the h-multiplier's x
+    yig, yo = 4.55, 3.95  # the i ⊙ c̃ node; the o_t wire's bend
+    xr, xend = 12.3, 14.7  # the frame's right edge; the arrows' ends
+    box = bool(vals)
 
     # inputs and concatenation
     d.wire([(-0.6, yb), (1.55, yb)], "inputs")
-    d.wire([(2.3, -0.7), (2.3, yb - 0.35)], "inputs")
+    d.wire([(2.3, -0.9), (2.3, yb - 0.35)], "inputs")
     d.block((2.3, yb), r"$[h_{t-1}, x_t]$", "inputs", w=1.5, h=0.7, size=12)
     d.wire([(3.05, yb), (xo, yb)], "inputs", arrow=False)
     for x, part in ((xf, "forget"), (xi, "input"), (xg, "candidate"), (xo, "output")):
         d.wire([(x, yb), (x, yg - 0.35)], ("inputs", part))
-    d.text((-0.6, yb + 0.3), SYMBOLS["h_prev"], "inputs", ha="left", va="bottom")
-    d.text((2.45, -0.7), SYMBOLS["x_t"], "inputs", ha="left", va="bottom")
+    d.text((-0.6, yb + 0.12), lab("h_prev"), "inputs", ha="left", va="bottom", size=vsize("h_prev", 13), box=box)
+    d.text((2.45, -0.55), lab("x_t"), "inputs", ha="left", va="center", size=vsize("x_t", 13), box=box)
 
     # gates
     d.block((xf, yg), r"$\sigma$", "forget")
@@ -307,60 +327,44 @@ def draw_cell(
 
     # the cell path: c_{t-1} -> ⊙ -> + -> c_t
     d.wire([(-0.6, yc), (xf - 0.28, yc)], ("cell", "inputs"))
-    d.text((-0.6, yc + 0.3), SYMBOLS["c_prev"], ("cell", "inputs"), ha="left", va="bottom")
+    d.text((-0.6, yc + 0.12), lab("c_prev"), ("cell", "inputs"), ha="left", va="bottom", size=vsize("c_prev", 13),
+           box=box)
     d.node((xf, yc), r"$\odot$", ("forget", "cell"))
     d.wire([(xf + 0.28, yc), (xg - 0.28, yc)], "cell")
     d.node((xg, yc), "$+$", "cell")
-    d.wire([(xg + 0.28, yc), (11.2, yc)], "cell", arrow=False)
-    d.wire([(11.2, yc), (12.9, yc)], "cell", dashed=True)
-    d.text((11.4, yc + 0.3), SYMBOLS["c_t"] + r" $\to$ step $t{+}1$", "cell", ha="left", va="bottom", size=12)
-    d.text(((xf + xg) / 2, yc + 0.28), r"$f_t \odot c_{t-1}$", ("forget", "cell"), va="bottom", size=11)
+    d.wire([(xg + 0.28, yc), (xr, yc)], "cell", arrow=False)
+    d.wire([(xr, yc), (xend, yc)], "cell", dashed=True)
+    d.text((xr + 0.1, yc + 0.12), lab("c_t"), "cell", ha="left", va="bottom", size=vsize("c_t", 13), box=box)
+    d.text((xr + 0.1, yc - 0.15), r"$\to$ step $t{+}1$", "cell", ha="left", va="top", size=10)
+    d.text(((xf + xg) / 2, yc + 0.22), r"$f_t \odot c_{t-1}$", ("forget", "cell"), va="bottom", size=11)
 
     # forget gate into ⊙
     d.wire([(xf, yg + 0.35), (xf, yc - 0.28)], "forget")
-    d.text((xf - 0.15, 4.55), SYMBOLS["f_t"], "forget", ha="right")
+    d.text((xf - 0.15, 4.55), lab("f_t"), "forget", ha="right", size=vsize("f_t", 13), box=box)
 
     # input gate and candidate into i ⊙ c̃, then into +
     d.wire([(xi, yg + 0.35), (xi, yig), (xg - 0.28, yig)], "input")
-    d.text((xi - 0.15, 3.95), SYMBOLS["i_t"], "input", ha="right")
+    d.text((xi - 0.15, 4.1), lab("i_t"), "input", ha="right", size=vsize("i_t", 13), box=box)
     d.wire([(xg, yg + 0.35), (xg, yig - 0.28)], "candidate")
-    d.text((xg + 0.15, 3.95), SYMBOLS["c_tilde"], "candidate", ha="left")
+    d.text((xg + 0.15, 3.88), lab("c_tilde"), "candidate", ha="left", size=vsize("c_tilde", 13), box=box)
     d.node((xg, yig), r"$\odot$", ("input", "candidate"))
     d.wire([(xg, yig + 0.28), (xg, yc - 0.28)], ("input", "candidate", "cell"))
     d.text((xg + 0.15, 5.2), r"$i_t \odot \tilde{c}_t$", ("input", "candidate"), ha="left", size=11)
 
     # output: tanh(c_t), o_t, h_t
-    d.wire([(xm, yc), (xm, 4.85)], ("output", "hidden"))
-    d.block((xm, 4.5), r"$\tanh$", ("output", "hidden"), w=1.0, size=13)
-    d.wire([(xm, 4.15), (xm, yg + 0.28)], ("output", "hidden"))
-    d.text((xm + 0.15, 3.82), r"$\tanh(c_t)$", ("output", "hidden"), ha="left", size=11)
-    d.wire([(xo, yg + 0.35), (xo, yg + 0.75), (xm - 0.5, yg + 0.75), (xm - 0.5, yg), (xm - 0.28, yg)], "output")
-    d.text((xo - 0.15, 4.15), SYMBOLS["o_t"], "output", ha="right")
+    d.wire([(xm, yc), (xm, 5.4)], ("output", "hidden"))
+    d.block((xm, 5.05), r"$\tanh$", ("output", "hidden"), w=1.0, size=13)
+    d.wire([(xm, 4.7), (xm, yg + 0.28)], ("output", "hidden"))
+    d.text((xm + 0.15, 4.1), r"$\tanh(c_t)$", ("output", "hidden"), ha="left", size=11)
+    d.wire([(xo, yg + 0.35), (xo, yo), (xm - 0.6, yo), (xm - 0.6, yg), (xm - 0.28, yg)], "output")
+    d.text((xm - 0.9, yo + 0.1), lab("o_t"), "output", va="bottom", size=vsize("o_t", 13), box=box)
     d.node((xm, yg), r"$\odot$", ("output", "hidden"))
-    d.wire([(xm, yg - 0.28), (xm, yh), (11.2, yh)], "hidden", arrow=False)
-    d.wire([(11.2, yh), (12.9, yh)], "hidden", dashed=True)
-    d.text((11.4, yh + 0.3), SYMBOLS["h_t"] + r" $\to$ step $t{+}1$", "hidden", ha="left", va="bottom", size=12)
-    d.wire([(10.4, yh), (10.4, -0.7)], "hidden")
-    d.text((10.55, -0.7), SYMBOLS["h_t"] + " (output)", "hidden", ha="left", va="bottom", size=12)
-
-    # the numbers of this step, on the wires
-    where = {
-        "x_t": ((2.45, -0.25), "left", "x_t"),
-        "h_prev": ((-0.6, yb - 0.15), "left", "h_prev"),
-        "c_prev": ((-0.6, yc - 0.15), "left", "c_prev"),
-        "f_t": ((xf - 0.15, 4.15), "right", "f_t"),
-        "i_t": ((xi - 0.15, 3.55 + 0.0), "right", "i_t"),
-        "c_tilde": ((xg + 0.15, 3.55), "left", "c_tilde"),
-        "c_t": ((11.4, yc - 0.15), "left", "c_t"),
-        "o_t": ((xo - 0.15, 3.75), "right", "o_t"),
-        "h_t": ((11.4, yh - 0.15), "left", "h_t"),
-    }
-    part_of = {"x_t": "inputs", "h_prev": "inputs", "c_prev": ("inputs", "cell"), "f_t": "forget", "i_t": "input",
-               "c_tilde": "candidate", "c_t": "cell", "o_t": "output", "h_t": "hidden"}
-    for key, val in values.items():
-        (x, y), ha, _ = where[key]
-        d.text((x, y), "= " + _fmt(to_numpy(val, f"values[{key!r}]")), part_of[key], ha=ha, va="top", size=10,
-               box=True)
+    d.wire([(xm, yg - 0.28), (xm, yh), (xr, yh)], "hidden", arrow=False)
+    d.wire([(xr, yh), (xend, yh)], "hidden", dashed=True)
+    d.text((xr + 0.1, yh + 0.12), lab("h_t"), "hidden", ha="left", va="bottom", size=vsize("h_t", 13), box=box)
+    d.text((xr + 0.1, yh - 0.15), r"$\to$ step $t{+}1$", "hidden", ha="left", va="top", size=10)
+    d.wire([(11.6, yh), (11.6, -0.9)], "hidden")
+    d.text((11.45, -0.55), SYMBOLS["h_t"] + " (output)", "hidden", ha="right", va="center", size=12)
 
     d.colour(parts)
     if title:
@@ -407,23 +411,24 @@ def plot_activation(
     ax = _new_axes(ax, (5, 3.2))
     z = np.linspace(*zlim, 241)
     ax.axhspan(lo, hi, color="#1f77b4", alpha=0.08, zorder=0, label=f"range ({lo:g}, {hi:g})")
-    ax.plot(z, fn(z), color="#1f77b4", linewidth=2, label=ylab)
+    ax.plot(z, fn(z), color="#1f77b4", linewidth=2, label=ylab, gid="curve")
     ax.axhline(lo, color="#888888", linewidth=0.8, linestyle=":")
     ax.axhline(hi, color="#888888", linewidth=0.8, linestyle=":")
     ax.set_xlabel("pre-activation $z$")
     ax.set_ylabel(ylab)
-    ax.set_ylim(lo - 0.15 * (hi - lo), hi + 0.15 * (hi - lo))
+    ax.set_ylim(lo - 0.12 * (hi - lo), hi + 0.3 * (hi - lo))  # room for the marked value on top
     alt = f"The {name} curve over z from {zlim[0]:g} to {zlim[1]:g}, squashing into ({lo:g}, {hi:g})."
     if mark is not None:
         zm = float(to_numpy(mark, "mark"))
         ym = float(fn(np.asarray(zm)))
-        ax.plot([zm], [ym], "o", color="#d62728", markersize=8, zorder=5)
+        ax.plot([zm], [ym], "o", color="#d62728", markersize=8, zorder=5, gid="mark")
         ax.vlines(zm, ax.get_ylim()[0], ym, color="#d62728", linestyle="--", linewidth=1)
-        txt = f"{label} = {ym:.2f}" if label else f"{ym:.2f}"
-        ax.annotate(txt, (zm, ym), xytext=(8, -14 if ym > (lo + hi) / 2 else 8), textcoords="offset points",
-                    color="#d62728", fontsize=11)
+        fname = r"\sigma" if name == "sigmoid" else r"\tanh"
+        txt = (f"{label} = " if label else "") + f"${fname}({zm:.2f})$ = {ym:.2f}"
+        # a rising curve leaves the upper-left corner empty
+        ax.text(0.03, 0.95, txt, transform=ax.transAxes, ha="left", va="top", color="#d62728", fontsize=11)
         alt += f" Marked: z = {zm:.2f} gives {ym:.2f}."
-    ax.legend(loc="upper left", fontsize=9, frameon=False)
+    ax.legend(loc="lower right", fontsize=9, frameon=False)
     ax.grid(alpha=0.3)
     set_alt(ax, alt)
     return ax
@@ -553,6 +558,7 @@ def plot_cell_trajectory(
         ax.plot(steps, kept, ":", color="#555555", linewidth=2, label=r"$\prod_{j \leq t} f_j$ (kept)")
         alt += f", with the forget gate f_t and the fraction of the first memory kept (ends at {kept[-1]:.2g})"
     ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("step $t$")
     ax.set_ylabel("value")
     ax.grid(alpha=0.3)

@@ -1,0 +1,229 @@
+"""lstm_course.viz: the cell diagram highlights and annotates; the plot helpers draw what they are given."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.image import AxesImage  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from lstm_course import viz  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _colour(artist) -> str:
+    if hasattr(artist, "get_edgecolor") and not hasattr(artist, "get_text"):
+        return to_hex(artist.get_edgecolor())
+    return to_hex(artist.get_color())
+
+
+def _texts(ax) -> str:
+    return " ".join(t.get_text() for t in ax.texts)
+
+
+# --------------------------------------------------------------------------- draw_cell
+
+
+@pytest.mark.parametrize("part", sorted(viz.CELL_PARTS))
+def test_draw_cell_highlight_colours_the_part_and_greys_the_rest(part: str) -> None:
+    ax = viz.draw_cell(highlight=part)
+    parts = ax._lstm_parts
+    assert parts[part], f"no artist belongs to {part!r}"
+    lines = [a for a in parts[part] if not hasattr(a, "get_text")]
+    assert to_hex(viz.CELL_PARTS[part]) in {_colour(a) for a in lines}
+    # every artist of the highlighted part is coloured, not grey
+    for a in parts[part]:
+        assert a._lstm_colour != viz.GREY
+    # artists that belong only to other parts are grey
+    mine = {id(a) for a in parts[part]}
+    others = [a for p, arts in parts.items() if p != part for a in arts if id(a) not in mine]
+    assert others
+    for a in others:
+        assert a._lstm_colour == viz.GREY
+        assert _colour(a) in {to_hex(viz.GREY), to_hex(viz.GREY_TEXT)}
+
+
+def test_draw_cell_highlight_several_parts_and_none() -> None:
+    ax = viz.draw_cell(highlight=["forget", "input"])
+    colours = {a._lstm_colour for a in ax._lstm_parts["forget"] + ax._lstm_parts["input"]}
+    assert viz.GREY not in colours
+    assert {viz.CELL_PARTS["forget"], viz.CELL_PARTS["input"]} <= colours
+    plain = viz.draw_cell()
+    every = [a for arts in plain._lstm_parts.values() for a in arts]
+    assert all(a._lstm_colour != viz.GREY for a in every)
+
+
+def test_draw_cell_shows_every_symbol_and_the_dashed_arrows() -> None:
+    ax = viz.draw_cell()
+    text = _texts(ax)
+    for sym in (r"$x_t$", r"$h_{t-1}$", r"$c_{t-1}$", r"$f_t$", r"$i_t$", r"$\tilde{c}_t$", r"$o_t$",
+                r"$h_t$", r"$c_t$", r"$[h_{t-1}, x_t]$", r"$\sigma$", r"$\tanh$", r"$\odot$", "$+$", r"$\tanh(c_t)$"):
+        assert sym in text, sym
+    assert text.count(r"$\sigma$") == 3  # forget, input, output gates
+    dashed = [p for p in ax.patches if p.get_linestyle() not in ("-", "solid")]
+    assert len(dashed) == 2  # h_t and c_t to step t+1
+
+
+def test_draw_cell_annotates_values_from_tensors_and_arrays() -> None:
+    values = {"x_t": torch.tensor([0.5]), "h_prev": 0.1, "c_prev": np.array(0.8), "f_t": torch.tensor(0.731),
+              "i_t": 0.4, "c_tilde": -0.3, "c_t": 0.46, "o_t": 0.6, "h_t": 0.26}
+    text = _texts(viz.draw_cell(values=values))
+    for expected in ("$f_t$ = 0.73", "$x_t$ = 0.50", r"$\tilde{c}_t$ = -0.30", "$h_t$ = 0.26", "$c_{t-1}$ = 0.80"):
+        assert expected in text, expected
+    arr_text = _texts(viz.draw_cell(values={"f_t": torch.tensor([0.25, 0.75, 0.5])}))
+    assert "[0.2 0.8 0.5]" in arr_text or "[0.3 0.8 0.5]" in arr_text
+
+
+def test_draw_cell_rejects_unknown_parts_and_keys() -> None:
+    with pytest.raises(ValueError, match="highlight"):
+        viz.draw_cell(highlight="memory")
+    with pytest.raises(ValueError, match="values"):
+        viz.draw_cell(values={"c_hat": 1.0})
+    with pytest.raises(TypeError, match="ax"):
+        viz.draw_cell(ax="left")
+
+
+def test_draw_cell_on_given_axes_is_opaque_and_has_alt() -> None:
+    fig, (a, b) = plt.subplots(1, 2)
+    out = viz.draw_cell(ax=b, highlight="output", values={"o_t": 0.6})
+    assert out is b
+    assert fig.get_facecolor()[3] == 1.0 and b.get_facecolor()[3] == 1.0
+    alt = viz.figure_alt(b)
+    assert "LSTM cell" in alt and "output" in alt and "o_t = 0.60" in alt
+    assert viz.figure_alt(fig) == alt
+
+
+# --------------------------------------------------------------------------- plot helpers
+
+
+@pytest.mark.parametrize(("name", "lo", "hi"), [("sigmoid", 0.0, 1.0), ("tanh", -1.0, 1.0)])
+def test_plot_activation_curve_range_and_mark(name: str, lo: float, hi: float) -> None:
+    ax = viz.plot_activation(name, mark=torch.tensor(1.5), label=r"$f_t$")
+    curve, marker = ([ln for ln in ax.lines if ln.get_gid() == gid][0] for gid in ("curve", "mark"))
+    z, y = curve.get_data()
+    ref = 1 / (1 + np.exp(-z)) if name == "sigmoid" else np.tanh(z)
+    np.testing.assert_allclose(y, ref)
+    ym = 1 / (1 + np.exp(-1.5)) if name == "sigmoid" else np.tanh(1.5)
+    np.testing.assert_allclose(marker.get_ydata(), [ym])
+    assert f"{ym:.2f}" in _texts(ax) and "$f_t$" in _texts(ax)
+    band = ax.patches[0]  # the range band
+    ys = band.get_path().transformed(band.get_patch_transform()).vertices[:, 1]
+    assert min(ys) == pytest.approx(lo) and max(ys) == pytest.approx(hi)
+    assert f"{ym:.2f}" in viz.figure_alt(ax)
+    with pytest.raises(ValueError, match="name"):
+        viz.plot_activation("relu")
+
+
+def test_plot_gate_values_one_bar_per_unit_and_labels() -> None:
+    H = 4
+    vals = {"f_t": torch.rand(H, generator=torch.Generator().manual_seed(0)), "i_t": np.full(H, 0.2),
+            "c_tilde": np.linspace(-0.9, 0.9, H), "o_t": [0.5] * H}
+    ax = viz.plot_gate_values(vals)
+    bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() < 0.3]
+    assert len(bars) == 4 * H
+    heights = sorted(round(b.get_height(), 6) for b in bars)
+    expected = sorted(round(float(v), 6) for arr in vals.values() for v in np.asarray(viz.to_numpy(arr)))
+    assert heights == expected
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == [r"$f_t$", r"$i_t$", r"$\tilde{c}_t$", r"$o_t$"]
+    assert len(ax.collections) == 4  # a range band per gate
+    with pytest.raises(ValueError, match="values"):
+        viz.plot_gate_values({})
+
+
+def test_plot_gate_heatmaps_one_image_per_gate() -> None:
+    T, H = 7, 3
+    g = torch.Generator().manual_seed(1)
+    gates = {k: torch.rand(T, H, generator=g) for k in ("f_t", "i_t", "c_tilde", "o_t", "c_t", "h_t")}
+    fig = viz.plot_gate_heatmaps(gates)
+    images = [im for a in fig.axes for im in a.get_images()]
+    assert len(images) == 6
+    for im, v in zip(images, gates.values(), strict=True):
+        np.testing.assert_allclose(im.get_array(), v.numpy().T, rtol=1e-6)
+        assert isinstance(im, AxesImage)
+    titles = [a.get_title() for a in fig.axes if a.get_images()]
+    assert titles == [viz.SYMBOLS[k] for k in gates]
+    assert images[0].get_clim() == (0.0, 1.0) and images[2].get_clim() == (-1.0, 1.0)
+    lo, hi = images[4].get_clim()  # c_t: symmetric around 0
+    assert lo == -hi and hi == pytest.approx(float(gates["c_t"].abs().max()))
+    assert f"{H} units" in viz.figure_alt(fig) and f"{T} steps" in viz.figure_alt(fig)
+    # (T, B, H) takes batch element 0
+    fig2 = viz.plot_gate_heatmaps({"f_t": torch.rand(T, 2, H, generator=g)})
+    assert fig2.axes[0].get_images()[0].get_array().shape == (H, T)
+    with pytest.raises(ValueError, match="keys"):
+        viz.plot_gate_heatmaps(gates, keys=["g_t"])
+
+
+def test_plot_cell_trajectory_draws_c_f_and_kept_fraction() -> None:
+    f = torch.full((10,), 0.9)
+    c = torch.cumprod(f, 0)
+    ax = viz.plot_cell_trajectory(c, f)
+    assert len(ax.lines) == 4  # c_t, f_t, prod f, the zero line
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), c.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ax.lines[2].get_ydata(), np.cumprod(f.numpy()), rtol=1e-6)
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == [r"$c_t$", r"$f_t$"]
+    ax2 = viz.plot_cell_trajectory(np.zeros((5, 3)))
+    assert len(ax2.lines) == 3 + 1
+    with pytest.raises(ValueError, match="`f`"):
+        viz.plot_cell_trajectory(c, f[:3])
+
+
+def test_plot_gradient_norms_log_scale_and_lines() -> None:
+    curves = {"RNN": torch.logspace(0, -6, 50), "LSTM": np.ones(50)}
+    ax = viz.plot_gradient_norms(curves)
+    assert ax.get_yscale() == "log"
+    assert [ln.get_label() for ln in ax.lines] == ["RNN", "LSTM"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.logspace(0, -6, 50), rtol=1e-5)
+    assert viz.plot_gradient_norms(curves, log=False).get_yscale() == "linear"
+    assert "RNN ends at 1e-06" in viz.figure_alt(ax)
+
+
+def test_plot_learning_curves_from_histories() -> None:
+    h1 = {"step": [0, 10, 20], "loss": [2.0, 1.0, 0.1], "accuracy": [0.1, 0.6, 1.0]}
+    h2 = {"step": [0, 10, 20], "loss": [2.0, 1.9, 1.9], "accuracy": [0.1, 0.12, 0.1]}
+    ax = viz.plot_learning_curves({"LSTM": h1, "RNN": h2}, chance=0.1)
+    assert [ln.get_label() for ln in ax.lines] == ["LSTM", "RNN", "chance"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), h1["accuracy"])
+    assert ax.get_ylabel() == "accuracy"
+    ax2 = viz.plot_learning_curves({"LSTM": h1}, metric="loss")
+    np.testing.assert_allclose(ax2.lines[0].get_ydata(), h1["loss"])
+    with pytest.raises(ValueError, match="histories"):
+        viz.plot_learning_curves({"LSTM": {"loss": [1.0]}})
+
+
+# --------------------------------------------------------------------------- utilities
+
+
+def test_every_helper_leaves_alt_text_and_png_bytes_close_the_figure() -> None:
+    axes = [viz.draw_cell(), viz.plot_activation("tanh"), viz.plot_gate_values({"f_t": [0.5]}),
+            viz.plot_cell_trajectory([1.0, 0.5]), viz.plot_gradient_norms({"a": [1.0, 0.1]}),
+            viz.plot_learning_curves({"a": {"step": [0], "accuracy": [0.5]}})]
+    for ax in axes:
+        assert len(viz.figure_alt(ax.figure)) > 20
+    fig = viz.plot_gate_heatmaps({"f_t": np.zeros((3, 2))})
+    assert viz.figure_alt(fig)
+    n = len(plt.get_fignums())
+    png = viz.to_png_bytes(fig, dpi=50)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(plt.get_fignums()) == n - 1
+    with pytest.raises(TypeError, match="fig"):
+        viz.to_png_bytes("figure")
+
+
+def test_no_global_rcparams_change() -> None:
+    before = dict(matplotlib.rcParams)
+    viz.draw_cell(highlight="cell", values={"c_t": 1.0})
+    viz.plot_activation("sigmoid", mark=0.0)
+    assert dict(matplotlib.rcParams) == before
