@@ -23,13 +23,17 @@ def as_float_tensor(name: str, value: object) -> torch.Tensor:
     return value
 
 
-def check_shape(name: str, value: torch.Tensor, expected: Sequence[int | None]) -> None:
-    """Raise ``ValueError`` unless ``value.shape`` matches ``expected`` (``None`` = any size)."""
+def check_shape(name: str, value: torch.Tensor, expected: Sequence[int | None], hint: str = "") -> None:
+    """Raise ``ValueError`` unless ``value.shape`` matches ``expected`` (``None`` = any size).
+
+    ``hint`` (e.g. ``" (H = 4 from `h_prev`)"``) is added after the expected shape.
+    """
     got = tuple(value.shape)
-    ok = len(got) == len(expected) and all(e is None or e == g for e, g in zip(expected, got))
+    ok = len(got) == len(expected) and all(e is None or e == g for e, g in zip(expected, got, strict=False))
     if not ok:
-        want = "(" + ", ".join("*" if e is None else str(e) for e in expected) + ")"
-        raise ValueError(f"`{name}` must have shape {want}, got {got}.")
+        sizes = ["*" if e is None else str(e) for e in expected]
+        want = f"({sizes[0]},)" if len(sizes) == 1 else "(" + ", ".join(sizes) + ")"
+        raise ValueError(f"`{name}` must have shape {want}{hint}, got {got}.")
 
 
 def check_same_device(**tensors: torch.Tensor) -> None:

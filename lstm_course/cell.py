@@ -64,14 +64,17 @@ def concat_hx(h_prev: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:
     return torch.cat([h_prev, x_t], dim=-1)
 
 
-def _affine(h_prev: torch.Tensor, x_t: torch.Tensor, W: torch.Tensor, b: torch.Tensor, W_name: str, b_name: str) -> torch.Tensor:
+def _affine(
+    h_prev: torch.Tensor, x_t: torch.Tensor, W: torch.Tensor, b: torch.Tensor, W_name: str, b_name: str
+) -> torch.Tensor:
     """:math:`W [h_{t-1}, x_t] + b` with shape checks. Returns ``(…, H)``."""
     hx = concat_hx(h_prev, x_t)  # (…, H+I)
     W = as_float_tensor(W_name, W)
     b = as_float_tensor(b_name, b)
     H, HI = h_prev.shape[-1], hx.shape[-1]
-    check_shape(W_name, W, (H, HI))
-    check_shape(b_name, b, (H,))
+    where = f" (H = {H} from `h_prev`, I = {HI - H} from `x_t`)"
+    check_shape(W_name, W, (H, HI), where)
+    check_shape(b_name, b, (H,), where)
     check_same_device(h_prev=h_prev, **{W_name: W, b_name: b})
     check_same_dtype(h_prev=h_prev, **{W_name: W, b_name: b})
     return hx @ W.T + b  # (…, H)
@@ -101,11 +104,20 @@ def candidate(h_prev: torch.Tensor, x_t: torch.Tensor, W_c: torch.Tensor, b_c: t
     return torch.tanh(_affine(h_prev, x_t, W_c, b_c, "W_c", "b_c"))
 
 
+def _check_elementwise(**tensors: torch.Tensor) -> None:
+    """Element-wise equations take float tensors of one shape (no silent broadcasting)."""
+    shapes = {name: tuple(as_float_tensor(name, t).shape) for name, t in tensors.items()}
+    if len(set(shapes.values())) > 1:
+        listing = ", ".join(f"`{n}` {s}" for n, s in shapes.items())
+        raise ValueError(f"These must all have one shape, (H,) or (B, H), got {listing}.")
+
+
 def cell_update(f_t: torch.Tensor, c_prev: torch.Tensor, i_t: torch.Tensor, c_tilde: torch.Tensor) -> torch.Tensor:
     """:math:`c_t = f_t \\odot c_{t-1} + i_t \\odot \\tilde c_t`: keep part of the old memory, add new.
 
     All four arguments share one shape, ``(H,)`` or ``(B, H)``; so does the result.
     """
+    _check_elementwise(f_t=f_t, c_prev=c_prev, i_t=i_t, c_tilde=c_tilde)
     return f_t * c_prev + i_t * c_tilde  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
 
 
@@ -122,6 +134,7 @@ def hidden_state(o_t: torch.Tensor, c_t: torch.Tensor) -> torch.Tensor:
 
     ``o_t`` and ``c_t`` share one shape, ``(H,)`` or ``(B, H)``; so does the result.
     """
+    _check_elementwise(o_t=o_t, c_t=c_t)
     return o_t * torch.tanh(c_t)  # h_t = o_t ⊙ tanh(c_t)
 
 
@@ -151,8 +164,10 @@ def lstm_step(
     if c_prev.shape != h_prev.shape:
         raise ValueError(f"`c_prev` {tuple(c_prev.shape)} must have the same shape as `h_prev` {tuple(h_prev.shape)}.")
     check_same_device(h_prev=h_prev, c_prev=c_prev)
+    check_same_dtype(h_prev=h_prev, c_prev=c_prev)
     if check_finite_values:
-        check_finite(x_t=x_t, h_prev=h_prev, c_prev=c_prev)
+        named = {"x_t": x_t, "h_prev": h_prev, "c_prev": c_prev, **weights._asdict()}
+        check_finite(**{name: as_float_tensor(name, t) for name, t in named.items()})
     f_t = forget_gate(h_prev, x_t, weights.W_f, weights.b_f)
     i_t = input_gate(h_prev, x_t, weights.W_i, weights.b_i)
     c_tilde = candidate(h_prev, x_t, weights.W_c, weights.b_c)
