@@ -20,6 +20,7 @@ from .cell import (
     output_gate,
 )
 from .devices import available_devices, get_device
+from .layer import LSTM, SequenceGates
 from .layout import GATE_ORDER, CellWeights, from_torch_layout, to_torch_layout
 from .viz import draw_cell, figure_alt
 from .widgets import explorer
@@ -28,7 +29,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GATE_ORDER",
+    "LSTM",
     "CellWeights",
+    "SequenceGates",
     "StepGates",
     "available_devices",
     "candidate",

@@ -1,0 +1,137 @@
+"""Time ``lstm_course.LSTM`` against ``torch.nn.LSTM``, interleaved, forward and forward+backward.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_lstm.py [--repeats N] [--device cpu|cuda|...] [--json]
+
+Sizes are (batch B, steps T, input I, hidden H); float32. For each size and each
+mode the two modules run alternately (``nn.LSTM``, ours, ``nn.LSTM``, ...) so that
+load from other processes on a shared machine hits both alike; the table reports the
+median of each and the ratio ours / ``nn.LSTM`` (lower is better, 1.0 = as fast).
+
+Modes: ``fwd`` is inference (``torch.no_grad()``); ``fwd+bwd`` is a training step
+(forward with parameters and input requiring grad, ``output.sum()`` backward).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+import lstm_course
+from lstm_course.devices import available_devices, get_device
+
+SIZES: list[tuple[int, int, int, int]] = [(1, 100, 32, 64), (32, 100, 64, 128), (64, 200, 128, 256)]
+TARGETS = {  # (size, mode) -> the ratio the issue asks for on the 2-core CPU
+    ((32, 100, 64, 128), "fwd"): 1.5,
+    ((32, 100, 64, 128), "fwd+bwd"): 1.5,
+    ((64, 200, 128, 256), "fwd+bwd"): 1.2,
+}
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timer(fn: Callable[[], None], device: torch.device) -> float:
+    _sync(device)
+    start = time.perf_counter()
+    fn()
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def _make_runs(module: torch.nn.Module, x: torch.Tensor) -> dict[str, Callable[[], None]]:
+    def fwd() -> None:
+        with torch.no_grad():
+            module(x)
+
+    def fwd_bwd() -> None:
+        module.zero_grad(set_to_none=True)
+        x.grad = None
+        output, _ = module(x)
+        output.sum().backward()
+
+    return {"fwd": fwd, "fwd+bwd": fwd_bwd}
+
+
+def bench_size(
+    size: tuple[int, int, int, int], device: torch.device, repeats: int, seed: int = 0
+) -> list[dict[str, object]]:
+    """Median seconds of both modules at one size, for each mode."""
+    B, T, I, H = size
+    gen = torch.Generator().manual_seed(seed)
+    ref = torch.nn.LSTM(I, H).to(device)
+    ours = lstm_course.LSTM(I, H, device=device)
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(T, B, I, generator=gen).to(device).requires_grad_(True)  # (T, B, I)
+    runs = {"nn.LSTM": _make_runs(ref, x), "lstm_course": _make_runs(ours, x)}
+    rows = []
+    for mode in ("fwd", "fwd+bwd"):
+        for name in runs:  # warm-up
+            runs[name][mode]()
+            runs[name][mode]()
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(repeats):
+            for name in runs:  # interleaved
+                times[name].append(_timer(runs[name][mode], device))
+        med = {name: statistics.median(ts) for name, ts in times.items()}
+        ratio = med["lstm_course"] / med["nn.LSTM"]
+        target = TARGETS.get((size, mode)) if device.type == "cpu" else None
+        rows.append({
+            "device": device.type, "B": B, "T": T, "I": I, "H": H, "mode": mode,
+            "nn_lstm_ms": 1e3 * med["nn.LSTM"], "lstm_course_ms": 1e3 * med["lstm_course"],
+            "ratio": ratio, "target": target, "meets_target": None if target is None else ratio <= target,
+        })
+    return rows
+
+
+def format_table(rows: list[dict[str, object]]) -> str:
+    head = (
+        f"{'device':6} {'B':>3} {'T':>4} {'I':>4} {'H':>4} {'mode':8} "
+        f"{'nn.LSTM ms':>11} {'ours ms':>9} {'ratio':>6}  target"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        target = "" if r["target"] is None else f"<= {r['target']}  {'ok' if r['meets_target'] else 'MISSED'}"
+        lines.append(
+            f"{r['device']:6} {r['B']:>3} {r['T']:>4} {r['I']:>4} {r['H']:>4} {r['mode']:8} "
+            f"{r['nn_lstm_ms']:>11.2f} {r['lstm_course_ms']:>9.2f} {r['ratio']:>6.2f}  {target}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=15, help="timed runs per module, mode and size (median)")
+    parser.add_argument(
+        "--device", action="append", help="device to time on (repeatable); default: cpu, and cuda if present"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON rows instead of the table")
+    parser.add_argument("--sizes", default=None, help="B,T,I,H;B,T,I,H;... (default: the three sizes of the issue)")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    names = args.device or [d for d in available_devices() if d in ("cpu", "cuda")]
+    devices = [get_device(name) for name in names]
+    sizes = SIZES
+    if args.sizes:
+        sizes = [tuple(int(v) for v in s.split(",")) for s in args.sizes.split(";")]
+    rows = [row for device in devices for size in sizes for row in bench_size(size, device, args.repeats)]
+    meta = {"torch": torch.__version__, "threads": torch.get_num_threads(), "repeats": args.repeats}
+    if args.json:
+        print(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    else:
+        print(f"torch {meta['torch']}, {meta['threads']} threads, median of {args.repeats} interleaved runs")
+        print(format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,434 @@
+r"""``LSTM``: a one-layer sequence module with ``torch.nn.LSTM``'s interface, run on the course's step math.
+
+It keeps PyTorch's parameter names and layout, so ``state_dict()``\ s move both ways
+between :class:`LSTM` and ``torch.nn.LSTM``, and computes every step with the
+equations of :mod:`lstm_course.cell` (no call into ``nn.LSTM``, ``torch.lstm`` or a
+fused RNN kernel).  The backward pass is the hand-written LSTM backward
+(:class:`_LSTMFunction`): one loop backwards over time, then each weight gradient
+as one matrix product.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+from torch import nn
+from torch.autograd.function import once_differentiable
+
+from . import _checks
+from .cell import cell_update, hidden_state
+from .layout import GATE_ORDER, CellWeights, from_torch_layout, split_gates
+
+__all__ = ["LSTM", "SequenceGates"]
+
+
+class SequenceGates(NamedTuple):
+    """Every step's gate values, each shaped like the output: ``(T, B, H)``, ``(B, T, H)`` or ``(T, H)``."""
+
+    f_t: torch.Tensor
+    i_t: torch.Tensor
+    c_tilde: torch.Tensor
+    o_t: torch.Tensor
+    c_t: torch.Tensor
+    h_t: torch.Tensor
+
+
+# The activation of each stacked gate: the candidate g = c̃ is the one tanh.
+_ACTIVATION = {"i": torch.sigmoid, "f": torch.sigmoid, "g": torch.tanh, "o": torch.sigmoid}
+
+
+def _activate(a_t: torch.Tensor, hidden_size: int) -> dict[str, torch.Tensor]:
+    """Pre-activations ``(B, 4H)`` -> ``{'i': i_t, 'f': f_t, 'g': c̃_t, 'o': o_t}``, each ``(B, H)``."""
+    return {gate: _ACTIVATION[gate](a) for gate, a in split_gates(a_t, hidden_size).items()}
+
+
+def _run_steps(
+    xp: torch.Tensor, h: torch.Tensor, c: torch.Tensor, weight_hh: torch.Tensor, keep_gates: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """The recurrence, one :func:`~lstm_course.cell.cell_update` and :func:`~lstm_course.cell.hidden_state` a step.
+
+    ``xp (T, B, 4H)`` is :math:`W_{ih} x_t + b_{ih} + b_{hh}` for every step, ``h, c (B, H)`` the
+    initial states.  Returns ``hs (T, B, H)``, ``cs (T, B, H)``, the activated gates
+    ``(T, B, 4H)`` in PyTorch's row order when ``keep_gates`` (else ``None``) and ``h_T``.
+    Plain torch operations, so it also runs under autograd.
+    """
+    H = h.shape[-1]
+    w_hh_t = weight_hh.t()  # (H, 4H)
+    hs, cs, acts = [], [], []
+    for xp_t in xp.unbind(0):  # unbind, not xp[t]: indexing in a loop makes backward O(T^2)
+        a_t = torch.addmm(xp_t, h, w_hh_t)  # (B, 4H) = W_ih x_t + W_hh h_{t-1} + b
+        g = _activate(a_t, H)  # each (B, H)
+        c = cell_update(g["f"], c, g["i"], g["g"])  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
+        h = hidden_state(g["o"], c)  # h_t = o_t ⊙ tanh(c_t)
+        hs.append(h)
+        cs.append(c)
+        if keep_gates:
+            acts.append(g)
+    gates = None
+    if keep_gates:
+        gates = torch.cat([torch.stack([g[k] for g in acts]) for k in GATE_ORDER], dim=-1)  # (T, B, 4H)
+    return torch.stack(hs), torch.stack(cs), gates, h
+
+
+class _LSTMFunction(torch.autograd.Function):
+    r"""One LSTM layer with the hand-written backward (the course's ``reference`` backward, in torch).
+
+    Forward (no autograd graph) keeps the activated gates and the cell states.  Backward
+    loops from :math:`t = T` down to 1:
+
+    .. math::
+        \delta h_t &= \partial L/\partial h_t + W_{hh}^\top \delta a_{t+1}, \qquad
+        \delta c_t = \partial L/\partial c_t + \delta h_t \odot o_t \odot (1 - \tanh^2 c_t)
+            + f_{t+1} \odot \delta c_{t+1} \\
+        \delta a^{i}_t &= \delta c_t \odot \tilde c_t \odot i_t (1 - i_t), \quad
+        \delta a^{f}_t = \delta c_t \odot c_{t-1} \odot f_t (1 - f_t), \\
+        \delta a^{g}_t &= \delta c_t \odot i_t \odot (1 - \tilde c_t^2), \quad
+        \delta a^{o}_t = \delta h_t \odot \tanh(c_t) \odot o_t (1 - o_t)
+
+    and then :math:`\partial L/\partial W_{ih} = \sum_t \delta a_t^\top x_t`,
+    :math:`\partial L/\partial W_{hh} = \sum_t \delta a_t^\top h_{t-1}`, each one matrix product.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):  # x (T, B, I), h0/c0 (B, H)
+        xp = _project(x, weight_ih, bias_ih, bias_hh)  # (T, B, 4H)
+        hs, cs, gates, _ = _run_steps(xp, h0, c0, weight_hh, keep_gates=True)
+        ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, hs, cs, gates)
+        ctx.has_bias = (bias_ih is not None, bias_hh is not None)
+        return hs, hs[-1].clone(), cs[-1].clone()  # clones: outputs must not be views of each other
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_out, d_hn, d_cn):
+        x, h0, c0, weight_ih, weight_hh, hs, cs, gates = ctx.saved_tensors
+        T, B, H = hs.shape
+        act = split_gates(gates, H)  # each (T, B, H)
+        h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])  # (T, B, H)
+        c_prev = torch.cat([c0.unsqueeze(0), cs[:-1]])  # (T, B, H)
+        tanh_c = torch.tanh(cs)  # (T, B, H)
+        # Everything that does not depend on the backward recurrence, for all steps at once.
+        sig = {k: act[k] * (1 - act[k]) for k in ("i", "f", "o")}  # σ' = σ(1 - σ), each (T, B, H)
+        local = {  # ∂a-gradient per unit of the carried δc (i, f, g) or δh (o), each (T, B, H)
+            "i": act["g"] * sig["i"],
+            "f": c_prev * sig["f"],
+            "g": act["i"] * (1 - act["g"] * act["g"]),
+            "o": tanh_c * sig["o"],
+        }
+        local = torch.stack([local[k] for k in GATE_ORDER], dim=2)  # (T, B, 4, H)
+        dh_to_dc = act["o"] * (1 - tanh_c * tanh_c)  # ∂c-gradient per unit δh_t: o_t ⊙ (1 - tanh² c_t), (T, B, H)
+        f_t = act["f"]  # (T, B, H)
+        d_out = d_out if d_out is not None else torch.zeros_like(hs)  # (T, B, H)
+        dh = d_hn.clone() if d_hn is not None else torch.zeros_like(h0)  # (B, H)
+        dc = d_cn.clone() if d_cn is not None else torch.zeros_like(c0)  # (B, H)
+        da = torch.empty_like(gates)  # (T, B, 4H) the pre-activation gradients δa_t
+        da4 = da.view(T, B, 4, H)  # (T, B, 4, H)
+        carrier = {"i": None, "f": None, "g": None, "o": None}
+        for t in range(T - 1, -1, -1):
+            dh = dh + d_out[t]  # (B, H) δh_t
+            dc = torch.addcmul(dc, dh, dh_to_dc[t])  # (B, H) δc_t
+            carrier.update(i=dc, f=dc, g=dc, o=dh)
+            torch.mul(local[t], torch.stack([carrier[k] for k in GATE_ORDER], dim=1), out=da4[t])  # (B, 4, H)
+            dh = da[t] @ weight_hh  # (B, H) δh_{t-1} = W_hh^T δa_t
+            dc = dc * f_t[t]  # (B, H) δc_{t-1} = f_t ⊙ δc_t
+        da2 = da.view(T * B, 4 * H)  # (T·B, 4H)
+        grads = [None] * 7
+        if ctx.needs_input_grad[0]:
+            grads[0] = (da2 @ weight_ih).view(T, B, -1)  # (T, B, I)
+        grads[1], grads[2] = dh, dc  # (B, H) each
+        if ctx.needs_input_grad[3]:
+            grads[3] = da2.t() @ x.reshape(T * B, -1)  # (4H, I)
+        if ctx.needs_input_grad[4]:
+            grads[4] = da2.t() @ h_prev.reshape(T * B, H)  # (4H, H)
+        if ctx.needs_input_grad[5] or ctx.needs_input_grad[6]:
+            db = da2.sum(0)  # (4H,)
+            grads[5] = db if ctx.needs_input_grad[5] else None
+            grads[6] = db if ctx.needs_input_grad[6] else None
+        return tuple(grads)
+
+
+def _project(
+    x: torch.Tensor, weight_ih: torch.Tensor, bias_ih: torch.Tensor | None, bias_hh: torch.Tensor | None
+) -> torch.Tensor:
+    """The input half of every gate for all steps in one matrix product: ``(T, B, I) -> (T, B, 4H)``."""
+    xp = x @ weight_ih.t()  # (T, B, 4H)
+    if bias_ih is not None:
+        xp = xp + bias_ih  # (T, B, 4H)
+    if bias_hh is not None:
+        xp = xp + bias_hh  # (T, B, 4H)
+    return xp
+
+
+class LSTM(nn.Module):
+    r"""A one-layer LSTM over a sequence, with ``torch.nn.LSTM``'s interface and the book's equations.
+
+    For each element of the input sequence, each step computes (book notation,
+    ``shared/NOTATION.md``)
+
+    .. math::
+        f_t &= \sigma(W_f [h_{t-1}, x_t] + b_f) \\
+        i_t &= \sigma(W_i [h_{t-1}, x_t] + b_i) \\
+        \tilde c_t &= \tanh(W_c [h_{t-1}, x_t] + b_c) \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot \tilde c_t \\
+        o_t &= \sigma(W_o [h_{t-1}, x_t] + b_o) \\
+        h_t &= o_t \odot \tanh(c_t)
+
+    where :math:`\sigma` is the sigmoid and :math:`\odot` the element-wise product.
+
+    Args:
+        input_size: ``I``, the number of features of :math:`x_t`.
+        hidden_size: ``H``, the size of :math:`h_t` and :math:`c_t`.
+        num_layers, dropout, bidirectional, proj_size: accepted for compatibility with
+            ``torch.nn.LSTM``; only ``1``, ``0.0``, ``False`` and ``0`` are supported.
+        bias: if ``False``, the layer has no ``bias_ih_l0`` / ``bias_hh_l0``.
+        batch_first: if ``True``, batched input and output are ``(B, T, ·)`` instead of ``(T, B, ·)``.
+        device, dtype: where and in which floating-point type to create the parameters.
+
+    Parameters (PyTorch's names and layout; rows stacked in gate order **i, f, g, o**,
+    ``g`` being the candidate :math:`\tilde c_t`; all initialised from
+    :math:`\mathcal U(-1/\sqrt H, 1/\sqrt H)` as in ``nn.LSTM``):
+        - ``weight_ih_l0`` ``(4H, I)``: :math:`[W_{ii} | W_{if} | W_{ig} | W_{io}]`
+        - ``weight_hh_l0`` ``(4H, H)``: :math:`[W_{hi} | W_{hf} | W_{hg} | W_{ho}]`
+        - ``bias_ih_l0``, ``bias_hh_l0`` ``(4H,)``
+
+    The book's matrices are :math:`W_f = [W_{hh}[H{:}2H] \mid W_{ih}[H{:}2H]]` (hidden first) and
+    :math:`b_f = b_{ih}[H{:}2H] + b_{hh}[H{:}2H]`, and likewise for the other gates; see
+    :meth:`cell_weights` and :mod:`lstm_course.layout`.
+
+    Inputs: ``input, hx=None``
+        - ``input``: ``(T, B, I)``, ``(B, T, I)`` with ``batch_first=True``, or unbatched ``(T, I)``.
+        - ``hx = (h_0, c_0)``: each ``(1, B, H)``, or ``(1, H)`` for unbatched input; zeros if omitted.
+
+    Outputs: ``output, (h_n, c_n)``
+        - ``output``: :math:`h_t` for every step, ``(T, B, H)`` (``(B, T, H)`` with ``batch_first``, ``(T, H)``
+          unbatched).
+        - ``h_n``, ``c_n``: the last step's states, ``(1, B, H)`` (``(1, H)`` unbatched).
+
+    With ``return_gates=True`` the call returns ``output, (h_n, c_n), gates``, where ``gates`` is a
+    :class:`SequenceGates` of ``f_t, i_t, c_tilde, o_t, c_t, h_t`` for every step, each shaped like
+    ``output`` (differentiable; this path runs the steps under plain autograd, so it is slower).
+    With ``check_finite=True`` NaN or inf in ``input`` or ``hx`` raises ``ValueError``.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+        unsupported = [
+            (name, value, want)
+            for name, value, want in (
+                ("num_layers", num_layers, 1),
+                ("dropout", dropout, 0.0),
+                ("bidirectional", bidirectional, False),
+                ("proj_size", proj_size, 0),
+            )
+            if value != want
+        ]
+        if unsupported:
+            name, value, want = unsupported[0]
+            raise ValueError(
+                f"lstm_course.LSTM supports one unidirectional layer without dropout or projection "
+                f"(num_layers=1, dropout=0.0, bidirectional=False, proj_size=0); got {name}={value!r}. "
+                f"Use {name}={want!r}, or stack layers yourself, or use torch.nn.LSTM."
+            )
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"`dtype` must be a floating-point dtype such as torch.float32, got {dtype}.")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        factory = {"device": device, "dtype": dtype}
+        H, I = hidden_size, input_size
+        self.weight_ih_l0 = nn.Parameter(torch.empty(4 * H, I, **factory))  # (4H, I)
+        self.weight_hh_l0 = nn.Parameter(torch.empty(4 * H, H, **factory))  # (4H, H)
+        if bias:
+            self.bias_ih_l0 = nn.Parameter(torch.empty(4 * H, **factory))  # (4H,)
+            self.bias_hh_l0 = nn.Parameter(torch.empty(4 * H, **factory))  # (4H,)
+        else:
+            self.register_parameter("bias_ih_l0", None)
+            self.register_parameter("bias_hh_l0", None)
+        self.reset_parameters()
+
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Draw every parameter from :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`, as ``nn.LSTM`` does."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-bound, bound, generator=generator)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        return s
+
+    # ----- the book's layout -------------------------------------------------------------------
+
+    def cell_weights(self) -> CellWeights:
+        """The book's per-gate parameters (each ``W_*`` ``(H, H+I)`` on :math:`[h_{t-1}, x_t]`, ``b_*`` ``(H,)``).
+
+        A differentiable view built with :func:`~lstm_course.layout.from_torch_layout`; pass it to
+        :func:`~lstm_course.cell.lstm_step` to run one step by hand.
+        """
+        return from_torch_layout(self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0, self.bias_hh_l0)
+
+    @property
+    def W_f(self) -> torch.Tensor:
+        """:math:`W_f`, ``(H, H+I)``."""
+        return self.cell_weights().W_f
+
+    @property
+    def b_f(self) -> torch.Tensor:
+        """:math:`b_f`, ``(H,)``."""
+        return self.cell_weights().b_f
+
+    @property
+    def W_i(self) -> torch.Tensor:
+        """:math:`W_i`, ``(H, H+I)``."""
+        return self.cell_weights().W_i
+
+    @property
+    def b_i(self) -> torch.Tensor:
+        """:math:`b_i`, ``(H,)``."""
+        return self.cell_weights().b_i
+
+    @property
+    def W_c(self) -> torch.Tensor:
+        """:math:`W_c` (the candidate's, PyTorch's ``g`` rows), ``(H, H+I)``."""
+        return self.cell_weights().W_c
+
+    @property
+    def b_c(self) -> torch.Tensor:
+        """:math:`b_c`, ``(H,)``."""
+        return self.cell_weights().b_c
+
+    @property
+    def W_o(self) -> torch.Tensor:
+        """:math:`W_o`, ``(H, H+I)``."""
+        return self.cell_weights().W_o
+
+    @property
+    def b_o(self) -> torch.Tensor:
+        """:math:`b_o`, ``(H,)``."""
+        return self.cell_weights().b_o
+
+    # ----- forward ------------------------------------------------------------------------------
+
+    def _check_inputs(
+        self, input: object, hx: object, check_finite: bool
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """Validate ``input`` and ``hx``; return them as tensors. Errors name the argument and the fix."""
+        input = _checks.as_float_tensor("input", input)
+        I = self.input_size
+        if input.dim() == 3:
+            _checks.check_shape("input", input, (None, None, I))
+        elif input.dim() == 2:
+            _checks.check_shape("input", input, (None, I))
+        else:
+            layout = "(B, T, I)" if self.batch_first else "(T, B, I)"
+            raise ValueError(
+                f"`input` must be 3-D {layout} or unbatched 2-D (T, I) with I={I}, got shape {tuple(input.shape)}."
+            )
+        if input.numel() == 0:
+            raise ValueError(f"`input` must hold at least one step and one sequence, got shape {tuple(input.shape)}.")
+        weight = self.weight_ih_l0
+        _checks.check_same_device(input=input, weight_ih_l0=weight)
+        _checks.check_same_dtype(input=input, weight_ih_l0=weight)
+        if hx is None:
+            if check_finite:
+                _checks.check_finite(input=input)
+            return input, None, None
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError(f"`hx` must be a tuple (h_0, c_0) of two tensors or None, got {type(hx).__name__}.")
+        h_0 = _checks.as_float_tensor("h_0", hx[0])
+        c_0 = _checks.as_float_tensor("c_0", hx[1])
+        H = self.hidden_size
+        if input.dim() == 3:
+            B = input.shape[0] if self.batch_first else input.shape[1]
+            expected = (1, B, H)
+        else:
+            expected = (1, H)
+        _checks.check_shape("h_0", h_0, expected)
+        _checks.check_shape("c_0", c_0, expected)
+        _checks.check_same_device(input=input, h_0=h_0, c_0=c_0)
+        _checks.check_same_dtype(input=input, h_0=h_0, c_0=c_0)
+        if check_finite:
+            _checks.check_finite(input=input, h_0=h_0, c_0=c_0)
+        return input, h_0, c_0
+
+    def forward(
+        self,
+        input: torch.Tensor,
+        hx: tuple[torch.Tensor, torch.Tensor] | None = None,
+        *,
+        return_gates: bool = False,
+        check_finite: bool = False,
+    ):
+        """Run the sequence; see the class docstring for shapes. Returns ``output, (h_n, c_n)[, gates]``."""
+        input, h_0, c_0 = self._check_inputs(input, hx, check_finite)
+        batched = input.dim() == 3
+        x = input if batched else input.unsqueeze(1)  # (T, B, I) or (B, T, I)
+        if batched and self.batch_first:
+            x = x.transpose(0, 1)  # (T, B, I)
+        B, H = x.shape[1], self.hidden_size
+        if h_0 is None:
+            h0 = x.new_zeros(B, H)  # (B, H)
+            c0 = x.new_zeros(B, H)  # (B, H)
+        else:
+            h0 = h_0.reshape(B, H)  # (B, H)
+            c0 = c_0.reshape(B, H)  # (B, H)
+        w_ih, w_hh, b_ih, b_hh = self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0, self.bias_hh_l0
+        needs_grad = torch.is_grad_enabled() and any(
+            t is not None and t.requires_grad for t in (x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        )
+        gates = None
+        if return_gates:
+            # Plain autograd through the same steps, so the returned gates are differentiable too.
+            hs, cs, gates, _ = _run_steps(_project(x, w_ih, b_ih, b_hh), h0, c0, w_hh, keep_gates=True)
+            h_n, c_n = hs[-1], cs[-1]
+        elif needs_grad:
+            hs, h_n, c_n = _LSTMFunction.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        else:
+            with torch.no_grad():
+                hs, cs, _, h_n = _run_steps(_project(x, w_ih, b_ih, b_hh), h0, c0, w_hh, keep_gates=False)
+                c_n = cs[-1]
+        output = hs  # (T, B, H)
+        if batched and self.batch_first:
+            output = output.transpose(0, 1)  # (B, T, H)
+        if not batched:
+            output = output.squeeze(1)  # (T, H)
+        state_shape = (1, B, H) if batched else (1, H)
+        h_n, c_n = h_n.reshape(state_shape), c_n.reshape(state_shape)
+        if not return_gates:
+            return output, (h_n, c_n)
+        act = split_gates(gates, H)  # each (T, B, H)
+        seq = SequenceGates(act["f"], act["i"], act["g"], act["o"], cs, hs)
+
+        def like_output(t: torch.Tensor) -> torch.Tensor:
+            if batched and self.batch_first:
+                return t.transpose(0, 1)  # (B, T, H)
+            return t if batched else t.squeeze(1)  # (T, B, H) or (T, H)
+
+        return output, (h_n, c_n), SequenceGates(*(like_output(t) for t in seq))
+
+
