@@ -387,35 +387,38 @@ def gradient_explorer(
     curves: Callable[[float], Mapping[str, Any]] | None = None,
     values: Sequence[float] | None = None,
     *,
-    steps: int = 50,
+    T: int = 50,
+    **experiment: Any,
 ) -> Explorer:
     """Slider: the forget-gate bias :math:`b_f`; shows the gradient norm against steps back, RNN vs LSTM.
 
-    ``curves(b_f) -> {label: array (T,)}``; by default from :mod:`lstm_course.gradients`
-    (``rnn_gradient_norms`` and ``lstm_gradient_norms(forget_bias=b_f)``).
+    ``curves(b_f) -> {label: array (K,)}`` with entry ``k`` the norm ``k`` steps back from the loss. By
+    default from :mod:`lstm_course.gradients`: :math:`\\lVert \\partial L / \\partial h_{T-1-k} \\rVert` from
+    ``rnn_gradient_norms(T, **experiment)`` and ``lstm_gradient_norms(T, forget_bias=b_f, **experiment).h``.
+    Every position is computed when the widget is built (a few seconds with the defaults).
     """
-    values = list(values) if values is not None else _grid(-2, 4, 7)
+    values = list(values) if values is not None else [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0]
     if curves is None:
-        curves = _default_gradient_curves(steps)
-    computed = [{k: viz.to_numpy(v) for k, v in curves(b).items()} for b in values]
+        curves = _default_gradient_curves(T, experiment)
+    elif experiment:
+        raise TypeError(f"`curves` was given, so {sorted(experiment)} would be ignored; pass them to `curves`.")
+    computed = [{k: viz.to_numpy(v, f"curves({b})[{k!r}]").reshape(-1) for k, v in curves(b).items()} for b in values]
     by_value = dict(zip(values, computed, strict=True))
 
     def view(b: float) -> Figure:
         fig, (a,) = _fig(5.6, 3.2)
-        viz.plot_gradient_norms(by_value[b], ax=a)
+        viz.plot_gradient_norms(by_value[b], ax=a, title=f"$b_f = {b:+.1f}$")
         return _finish(fig, f"Forget bias b_f = {b:.2f}. " + viz.figure_alt(a))
 
     return explorer(view, values, description="b_f", value=1.0, records=computed)
 
 
-def _default_gradient_curves(steps: int) -> Callable[[float], dict[str, Any]]:
-    try:
-        from . import gradients
-    except ImportError as exc:  # pragma: no cover - until gradients.py lands
-        raise ValueError("`curves` is required until lstm_course.gradients exists: pass b_f -> {label: (T,)}.") from exc
-    rnn = gradients.rnn_gradient_norms(steps=steps)
+def _default_gradient_curves(T: int, experiment: Mapping[str, Any]) -> Callable[[float], dict[str, np.ndarray]]:
+    from . import gradients  # imported here: the experiments are heavier than the rest of this module
 
-    def curves(b_f: float) -> dict[str, Any]:
-        return {"RNN": rnn, "LSTM": gradients.lstm_gradient_norms(steps=steps, forget_bias=b_f)}
+    rnn = gradients.rnn_gradient_norms(T, **experiment)[::-1]  # (T,): k steps back
+
+    def curves(b_f: float) -> dict[str, np.ndarray]:
+        return {"RNN": rnn, "LSTM": gradients.lstm_gradient_norms(T, forget_bias=b_f, **experiment).h[::-1]}
 
     return curves

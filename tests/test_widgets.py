@@ -1,0 +1,219 @@
+"""lstm_course.widgets: sliders select the view of their position, in a kernel and in the embedded page."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets as W  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from ipywidgets.embed import embed_data  # noqa: E402
+from ipywidgets.widgets.widget_link import Link  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from lstm_course import viz, widgets  # noqa: E402
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+
+
+def _line_view(v: float, scale: float = 1.0) -> Figure:
+    """A view whose picture depends on the value (and on a live extra, ``scale``)."""
+    fig = Figure(figsize=(2, 1.5))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, v * scale])
+    ax.set_ylim(-3, 3)
+    viz.set_alt(fig, f"line to {v * scale:.2f}")
+    return fig
+
+
+def _png_in(child: W.HTML) -> bytes:
+    src = child.value.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
+    return base64.b64decode(src)
+
+
+def _check_positions(w: widgets.Explorer) -> None:
+    """Every position's image is the view of that value, and the positions differ."""
+    assert len(w.stack.children) == len(w.values) == len(w.slider.options)
+    for k, v in enumerate(w.values):
+        w.slider.index = k  # what the reader does; jslink moves the stack in the browser
+        assert w.slider.value == k
+        expected = viz.to_png_bytes(w.view(v), dpi=widgets.DPI)
+        assert _png_in(w.stack.children[k]) == expected == w.pngs[k]
+        assert f'alt="{w.alts[k]}"' in w.stack.children[k].value or "&" in w.alts[k]
+    assert len(set(w.pngs)) == len(w.pngs), "two slider positions show the same picture"
+
+
+# --------------------------------------------------------------------------- the mechanism
+
+
+def test_explorer_links_slider_index_to_stack_in_the_browser() -> None:
+    values = [-1.0, 0.0, 1.0, 2.0]
+    w = widgets.explorer(_line_view, values, description="v", value=1.0)
+    assert isinstance(w.slider, W.SelectionSlider) and isinstance(w.stack, W.Stack)
+    assert w.slider.index == 2 and w.stack.selected_index == 2  # the initial value's position
+    assert [lab for lab, _ in w.slider.options] == ["-1.00", "+0.00", "+1.00", "+2.00"]
+    assert isinstance(w.link, Link)  # jslink: runs in the front end, no kernel needed
+    assert w.link.source == (w.slider, "index") and w.link.target == (w.stack, "selected_index")
+    assert w.slider in w.children and w.stack in w.children
+    _check_positions(w)
+
+
+def test_explorer_images_carry_alt_text() -> None:
+    w = widgets.explorer(_line_view, [0.5, 1.5], description="v")
+    assert w.alts == ["line to 0.50", "line to 1.50"]
+    for child, alt in zip(w.stack.children, w.alts, strict=True):
+        assert f'alt="{alt}"' in child.value and "<img" in child.value
+
+
+def test_explorer_closes_its_figures() -> None:
+    before = plt.get_fignums()
+
+    def pyplot_view(v: float) -> Figure:
+        fig, ax = plt.subplots(figsize=(2, 1.5))
+        ax.plot([0, v])
+        return fig
+
+    widgets.explorer(pyplot_view, [1.0, 2.0, 3.0], description="v")
+    assert plt.get_fignums() == before
+
+
+def test_live_extra_recomputes_the_current_view_in_a_kernel() -> None:
+    scale = W.FloatSlider(value=1.0, min=0.5, max=2.0, description="scale")
+    w = widgets.explorer(_line_view, [1.0, 2.0, 3.0], description="v", value=2.0, live_extra={"scale": scale})
+    assert scale in w.children[1].children
+    old = w.pngs[1]
+    scale.value = 0.5  # the observer re-renders the position shown now
+    assert w.pngs[1] != old
+    assert _png_in(w.stack.children[1]) == viz.to_png_bytes(_line_view(2.0, scale=0.5), dpi=widgets.DPI)
+    assert w.alts[1] == "line to 1.00"
+    # a position rendered with the old extra is refreshed when the reader moves there
+    assert w._rendered_with[0] == {"scale": 1.0}
+    w.slider.index = 0
+    assert w.stack.selected_index == 0 and w.shown == 0
+    assert _png_in(w.stack.children[0]) == viz.to_png_bytes(_line_view(1.0, scale=0.5), dpi=widgets.DPI)
+
+
+def test_embedded_state_has_the_images_and_the_link() -> None:
+    w = widgets.explorer(_line_view, [1.0, 2.0], description="v")
+    data = embed_data(views=[w])  # the whole kernel's widget state, as a saved notebook holds it
+    state = data["manager_state"]["state"]
+    models = {mid: m for mid, m in state.items()}
+    text = json.dumps(data["manager_state"])
+    for png in w.pngs:
+        assert base64.b64encode(png).decode() in text
+    links = [m["state"] for m in models.values() if m["model_name"] == "LinkModel"
+             and m["state"]["source"][0] == f"IPY_MODEL_{w.slider.model_id}"]
+    assert len(links) == 1
+    src, tgt = links[0]["source"], links[0]["target"]
+    assert src == [f"IPY_MODEL_{w.slider.model_id}", "index"]
+    assert tgt == [f"IPY_MODEL_{w.stack.model_id}", "selected_index"]
+    stack_state = models[w.stack.model_id]["state"]
+    assert models[w.stack.model_id]["model_name"] == "StackModel" and stack_state["selected_index"] == 0
+    assert data["view_specs"][0]["model_id"] == w.model_id
+
+
+def test_explorer_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="values"):
+        widgets.explorer(_line_view, [], description="v")
+    with pytest.raises(ValueError, match="formatter"):
+        widgets.explorer(_line_view, [1.0, 1.001], description="v")
+    with pytest.raises(TypeError, match="view"):
+        widgets.explorer(lambda v: "not a figure", [1.0], description="v")
+    with pytest.raises(ValueError, match="value"):
+        widgets.explorer(_line_view, ["a", "b"], description="v", value="c")
+
+
+# --------------------------------------------------------------------------- the chapters' builders
+
+
+def test_forget_gate_explorer_shows_sigmoid_and_product() -> None:
+    w = widgets.forget_gate_explorer()
+    assert w.values[w.slider.index] == 0.0
+    for z, rec in zip(w.values, w.records, strict=True):
+        np.testing.assert_allclose(rec["f_t"], _sigmoid(z))
+        np.testing.assert_allclose(rec["f_c_prev"], _sigmoid(z) * np.array(widgets.C_PREV))
+    assert w.records[0]["f_t"][0] < 0.05 and w.records[-1]["f_t"][0] > 0.95  # discard ... keep
+    assert f"f_t = {_sigmoid(w.values[-1]):.2f}" in w.alts[-1]
+    _check_positions(w)
+
+
+def test_input_gate_explorer_shows_gate_candidate_and_product() -> None:
+    w = widgets.input_gate_explorer()
+    for x, rec in zip(w.values, w.records, strict=True):
+        i_t = _sigmoid(np.array(widgets._W_I_X) * x)
+        c_tilde = np.tanh(np.array(widgets._W_C_X) * x)
+        np.testing.assert_allclose(rec["i_t"], i_t)
+        np.testing.assert_allclose(rec["c_tilde"], c_tilde)
+        np.testing.assert_allclose(rec["i_c_tilde"], i_t * c_tilde)
+    _check_positions(w)
+
+
+def test_cell_update_explorer_keeps_or_loses_memory() -> None:
+    w = widgets.cell_update_explorer(steps=12)
+    for b, rec in zip(w.values, w.records, strict=True):
+        c = rec["c_t"]
+        # after the write, inputs are 0, so c̃_t = tanh(0) = 0 and c_t = σ(b_f)^k c_1
+        np.testing.assert_allclose(c, c[0] * _sigmoid(b) ** np.arange(12), rtol=1e-12, atol=1e-15)
+        assert c[0] > 0.9
+    kept = [rec["c_t"][-1] for rec in w.records]
+    assert kept == sorted(kept) and kept[0] < 1e-3 and kept[-1] > 0.9
+    _check_positions(w)
+
+
+def test_output_gate_explorer_shows_o_tanh_c_and_h() -> None:
+    w = widgets.output_gate_explorer()
+    c = np.array(widgets.C_T)
+    for b, rec in zip(w.values, w.records, strict=True):
+        np.testing.assert_allclose(rec["o_t"], _sigmoid(b))
+        np.testing.assert_allclose(rec["h_t"], _sigmoid(b) * np.tanh(c))
+    _check_positions(w)
+
+
+def test_step_explorer_annotates_the_diagram_with_the_step() -> None:
+    w = widgets.step_explorer(values=[-1.0, 0.0, 1.0])
+    weights = widgets._step_weights()
+    lstm = torch.nn.LSTMCell(1, 1, dtype=torch.float64)
+    with torch.no_grad():  # torch's layout: rows i, f, g, o; columns [x | h] in two matrices
+        order = [weights.W_i, weights.W_f, weights.W_c, weights.W_o]
+        lstm.weight_ih.copy_(torch.cat([W_[:, 1:] for W_ in order]))
+        lstm.weight_hh.copy_(torch.cat([W_[:, :1] for W_ in order]))
+        lstm.bias_ih.copy_(torch.cat([weights.b_i, weights.b_f, weights.b_c, weights.b_o]))
+        lstm.bias_hh.zero_()
+    for x, rec in zip(w.values, w.records, strict=True):
+        with torch.no_grad():
+            h, c = lstm(torch.tensor([[x]]).double(), (torch.tensor([[0.3]]).double(), torch.tensor([[0.8]]).double()))
+        assert rec["h_t"] == pytest.approx(h.item()) and rec["c_t"] == pytest.approx(c.item())
+    assert f"h_t = {w.records[0]['h_t']:.2f}" in w.alts[0]
+    _check_positions(w)
+
+
+def test_gradient_explorer_with_given_curves() -> None:
+    def curves(b_f: float) -> dict:
+        k = np.arange(10)
+        return {"RNN": 0.5**k, "LSTM": torch.tensor(_sigmoid(b_f) ** k)}
+
+    w = widgets.gradient_explorer(curves, values=[0.0, 2.0])
+    np.testing.assert_allclose(w.records[1]["LSTM"], _sigmoid(2.0) ** np.arange(10))
+    assert "b_f = 2.00" in w.alts[1] and "LSTM ends at" in w.alts[1]
+    _check_positions(w)
+    with pytest.raises(TypeError, match="curves"):
+        widgets.gradient_explorer(curves, hidden_size=4)
+
+
+def test_gradient_explorer_default_uses_the_gradient_experiments() -> None:
+    from lstm_course import gradients
+
+    kw = {"hidden_size": 4, "input_size": 2, "seeds": (0,), "batch_size": 2}
+    w = widgets.gradient_explorer(values=[0.0, 3.0], T=8, **kw)
+    np.testing.assert_allclose(w.records[0]["RNN"], gradients.rnn_gradient_norms(8, **kw)[::-1])
+    np.testing.assert_allclose(w.records[1]["LSTM"], gradients.lstm_gradient_norms(8, forget_bias=3.0, **kw).h[::-1])
+    assert w.records[1]["LSTM"][-1] > w.records[0]["LSTM"][-1]  # a larger forget bias keeps more gradient
