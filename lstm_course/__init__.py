@@ -7,7 +7,7 @@ hand-written backward), :mod:`~lstm_course.gradients`, :mod:`~lstm_course.tasks`
 :mod:`~lstm_course.viz`, :mod:`~lstm_course.widgets` and the exercise tools.
 """
 
-from . import viz, widgets
+from . import gradients, reference, tasks, viz, widgets
 from .cell import (
     StepGates,
     candidate,
@@ -20,34 +20,79 @@ from .cell import (
     output_gate,
 )
 from .devices import available_devices, get_device
+from .gradients import (
+    forget_path_product,
+    gradient_ratio_at,
+    lstm_gradient_norms,
+    rnn_gradient_norms,
+    rnn_step,
+    sweep_forget_bias,
+    sweep_length,
+    sweep_weight_scale,
+)
 from .layer import LSTM, SequenceGates
 from .layout import GATE_ORDER, CellWeights, from_torch_layout, to_torch_layout
+from .reference import (
+    gradient_check,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+    numerical_gradient,
+    rel_error,
+)
+from .tasks import DEFAULT_CONFIG, RecallTask, SequenceClassifier, TrainConfig, evaluate, run_experiment, train
 from .viz import draw_cell, figure_alt
 from .widgets import explorer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_CONFIG",
     "GATE_ORDER",
     "LSTM",
     "CellWeights",
+    "RecallTask",
+    "SequenceClassifier",
     "SequenceGates",
     "StepGates",
+    "TrainConfig",
     "available_devices",
     "candidate",
     "cell_update",
     "concat_hx",
     "draw_cell",
+    "evaluate",
     "explorer",
     "figure_alt",
     "forget_gate",
+    "forget_path_product",
     "from_torch_layout",
     "get_device",
+    "gradient_check",
+    "gradient_ratio_at",
+    "gradients",
     "hidden_state",
     "input_gate",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_gradient_norms",
     "lstm_step",
+    "lstm_step_backward",
+    "lstm_step_forward",
+    "numerical_gradient",
     "output_gate",
+    "reference",
+    "rel_error",
+    "rnn_gradient_norms",
+    "rnn_step",
+    "run_experiment",
+    "sweep_forget_bias",
+    "sweep_length",
+    "sweep_weight_scale",
+    "tasks",
     "to_torch_layout",
+    "train",
     "viz",
     "widgets",
 ]
