@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := _build
 
-.PHONY: book test lint unit notebooks lab clean
+.PHONY: book test lint unit notebooks site vendor lab clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,16 +18,24 @@ book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 
 ## Lint, run the library tests, execute every notebook, build the book, test the built site.
-test: $(STAMP) lint unit notebooks
+test: $(STAMP) lint unit notebooks book site
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 unit: $(STAMP)
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q --ignore=tests/site
 
 notebooks: $(STAMP)
 	$(PY) -m pytest --nbval-lax -q -p no:cacheprovider book solutions exercises
+
+## Test the built site in Chromium (tests/site; builds the book first if _build/html is missing or stale).
+site: $(STAMP)
+	$(PY) -m pytest tests/site -q -p no:cacheprovider
+
+## Refresh _vendor/ (MathJax, require.js, the widget manager) from package-lock.json via npm.
+vendor:
+	python3 tools/vendor_assets.py
 
 ## Open the notebooks in JupyterLab.
 lab: $(STAMP)

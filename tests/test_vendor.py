@@ -1,0 +1,103 @@
+"""`_vendor/` (what the site serves instead of a CDN) matches the npm lockfile, file for file.
+
+`_vendor/` is written by tools/vendor_assets.py (`make vendor`); these tests fail when it drifts from the lockfile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import vendor_assets  # noqa: E402  (tools/ is not a package)
+
+VENDOR = ROOT / "_vendor"
+MANIFEST = json.loads((VENDOR / vendor_assets.MANIFEST_NAME).read_text())
+LOCK = json.loads((ROOT / "package-lock.json").read_text())
+PACKAGE = json.loads((ROOT / "package.json").read_text())
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("name", sorted(vendor_assets.SELECTION))
+def test_vendored_version_is_the_locked_version(name: str) -> None:
+    locked = LOCK["packages"][f"node_modules/{name}"]["version"]
+    assert MANIFEST["packages"][name]["version"] == locked, f"_vendor/{name} is not the lockfile's {name}@{locked}"
+    vendored_pkg = json.loads((VENDOR / name / "package.json").read_text())
+    assert vendored_pkg["version"] == locked, f"_vendor/{name}/package.json says {vendored_pkg['version']}"
+    assert PACKAGE["dependencies"][name] == locked, "package.json must pin the exact version the lockfile holds"
+    assert LOCK["packages"][""]["dependencies"][name] == PACKAGE["dependencies"][name], "lockfile out of date"
+
+
+def test_the_pinned_majors_are_the_ones_the_site_is_built_for() -> None:
+    majors = {name: int(PACKAGE["dependencies"][name].split(".")[0]) for name in vendor_assets.SELECTION}
+    assert majors == {"mathjax": 3, "requirejs": 2, "@jupyter-widgets/html-manager": 1}
+
+
+def test_every_vendored_file_matches_the_manifest_and_nothing_else_is_there() -> None:
+    listed = {f"{name}/{rel}": digest for name, entry in MANIFEST["packages"].items()
+              for rel, digest in entry["files"].items()}
+    present = {p.relative_to(VENDOR).as_posix() for p in VENDOR.rglob("*") if p.is_file()}
+    present.discard(vendor_assets.MANIFEST_NAME)
+    assert present == set(listed), f"not in the manifest: {present - set(listed)}; missing: {set(listed) - present}"
+    changed = [rel for rel, digest in listed.items() if _sha256(VENDOR / rel) != digest]
+    assert not changed, f"edited by hand or stale (run `make vendor`): {changed}"
+
+
+def test_the_manifest_lists_what_the_selection_asks_for() -> None:
+    """Each pattern of tools/vendor_assets.py's selection is represented (a package that changed layout fails)."""
+    import fnmatch
+
+    for name, patterns in vendor_assets.SELECTION.items():
+        files = MANIFEST["packages"][name]["files"]
+        for pattern in patterns:
+            assert any(fnmatch.fnmatchcase(f, pattern) for f in files), f"{name}: nothing vendored for {pattern!r}"
+
+
+def test_the_site_loads_exactly_these_files() -> None:
+    """The paths _config.yml points at exist in _vendor/ (or _js/), so a rename breaks this test, not the site."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    assert (VENDOR / config["mathjax_path"]).is_file()
+    for path in config["nb_ipywidgets_js"]:
+        assert (VENDOR / path).is_file() or (ROOT / "_js" / path).is_file(), path
+    assert list(config["nb_ipywidgets_js"])[-2:] == ["requirejs/require.js",
+                                                     "@jupyter-widgets/html-manager/dist/embed-amd.js"]
+    require_config = (ROOT / "_js" / "widgets-require-config.js").read_text()
+    assert '"@jupyter-widgets/html-manager/dist"' in require_config
+    assert (VENDOR / "@jupyter-widgets/html-manager/dist").is_dir()
+
+
+def test_vendor_tool_copies_only_the_selection(tmp_path: Path) -> None:
+    """The refresh command, run on a fake node_modules, copies the selected files and records their hashes."""
+    node_modules = tmp_path / "node_modules"
+    for name, version in vendor_assets.locked_versions().items():
+        pkg = node_modules / name
+        pkg.mkdir(parents=True)
+        (pkg / "package.json").write_text(json.dumps({"name": name, "version": version}))
+        for pattern in vendor_assets.SELECTION[name]:
+            target = pkg / pattern.replace("*", "x")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                target.write_text(f"{name}:{pattern}")
+        (pkg / "README.md").write_text("not needed by the site")
+    out = tmp_path / "vendor"
+    manifest = vendor_assets.vendor(node_modules, out)
+    assert not list(out.rglob("README.md"))
+    for name, entry in manifest["packages"].items():
+        for rel, digest in entry["files"].items():
+            assert _sha256(out / name / rel) == digest
+    # A node_modules that is not the lockfile's version is refused.
+    first = next(iter(vendor_assets.SELECTION))
+    (node_modules / first / "package.json").write_text(json.dumps({"version": "0.0.1"}))
+    with pytest.raises(ValueError, match="lockfile pins"):
+        vendor_assets.vendor(node_modules, out)
