@@ -17,6 +17,8 @@ def _namespace(nb) -> dict:
     """Run the notebook's answer cells (definitions and answer variables) in a fresh namespace."""
     ns: dict = {"torch": torch, "np": np, "numpy": np}
     exercise = get_exercise(nb.metadata["lstm_course"]["exercise"])
+    imports = next(c.source for c in nb.cells if "from lstm_course.exercises." in c.source)
+    exec(compile(imports, "<imports>", "exec"), ns)
     for q in exercise.questions:
         name = q.func_name if isinstance(q, CodeQuestion) else q.variable
         exec(compile(cell_source(nb, name), f"<{name}>", "exec"), ns)
@@ -66,6 +68,8 @@ def test_each_known_mistake_is_named(mutation, capsys):
         if q.name == mutation.question:
             assert not result and result.points == 0, mutation.id
             assert result.verdict.mistake == mutation.mistake, (mutation.id, result.verdict.message)
+        elif q.name in mutation.also:
+            assert not result, (mutation.id, q.name)
         else:
             assert result, (mutation.id, q.name, result.verdict.message)
     out = capsys.readouterr().out

@@ -128,7 +128,8 @@ def compare(expected: Any, got: Any, name: str = "the result") -> str | None:
         return None
     if isinstance(expected, np.ndarray):
         if isinstance(got, torch.Tensor):
-            return f"{name} is a torch.Tensor, but a numpy array was expected (convert with .numpy(), or use numpy)"
+            return (f"{name} is a torch.Tensor, but a numpy array was expected (torch returned where numpy "
+                    "expected: use numpy, or convert with .numpy())")
         if not isinstance(got, np.ndarray):
             return f"{name} should be a numpy array, got {type(got).__name__}"
         if got.shape != expected.shape:
