@@ -246,3 +246,17 @@ def test_bad_input_errors_name_the_argument() -> None:
         lstm_forward(rng.standard_normal((T, B, I)), h[:, :4], Wx, Wh, b)
     with pytest.raises(ValueError, match="`x` has T = 0"):
         lstm_forward(np.zeros((0, B, I)), h, Wx, Wh, b)
+
+
+def test_unbatched_sequence_equals_batch_of_one() -> None:
+    rng, Wx, Wh, b = _params(10)
+    x, h0, c0, dh = (rng.standard_normal(s) for s in ((T, I), (H,), (H,), (T, H)))
+    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
+    h1, cache1 = lstm_forward(x[:, None], h0[None], Wx, Wh, b, c0[None])
+    assert h.shape == (T, H)
+    np.testing.assert_allclose(h, h1[:, 0], atol=1e-14)
+    grads, grads1 = lstm_backward(dh, cache), lstm_backward(dh[:, None], cache1)
+    for g, g1 in zip(grads[:3], grads1[:3], strict=True):
+        np.testing.assert_allclose(g, g1.reshape(g.shape), atol=1e-14)
+    for g, g1 in zip(grads[3:], grads1[3:], strict=True):
+        np.testing.assert_allclose(g, g1, atol=1e-14)
