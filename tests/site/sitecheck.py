@@ -26,7 +26,8 @@ class PageReport:
     page_errors: list[str]
     failed_requests: list[str]
     offhost_requests: list[str]
-    links: list[str]  # every href of an <a> in the page, as written
+    links: list[str]  # every href of an <a> (and of the favicon's <link>) in the page, as written
+    has_icon: bool  # without a <link rel="icon">, browsers ask for /favicon.ico (a 404 Playwright does not report)
     images: list[dict[str, Any]]  # src, alt, loaded (naturalWidth > 0), in_widget
     math: dict[str, Any]  # total, typeset, untypeset (snippets), raw_tex (snippets of text left as TeX)
     widgets: dict[str, Any]  # views, mounted, problems
@@ -107,13 +108,14 @@ _COLLECT = r"""() => {
     in_article: !!img.closest(".bd-article"),
     in_widget: !!img.closest(".jupyter-widgets"),
   }));
-  const links = Array.from(document.querySelectorAll("a[href]")).map((a) => a.getAttribute("href"));
+  const links = Array.from(document.querySelectorAll("a[href], link[rel~='icon'][href]"))
+    .map((a) => a.getAttribute("href"));
   const buttons = document.querySelectorAll(".article-header-buttons a[href], .header-article-items a[href]");
   const headHrefs = (pattern) => Array.from(buttons).map((a) => a.href).filter((h) => pattern.test(h));
   return {
     math: {total: mathEls.length, typeset: mathEls.length - untypeset.length, untypeset, raw_tex: raw},
     widgets: {views: views.length, mounted, problems},
-    images, links,
+    images, links, has_icon: !!document.querySelector("link[rel~='icon']"),
     head_links: {colab: headHrefs(/colab\.research\.google\.com/), binder: headHrefs(/mybinder\.org/),
                  download: headHrefs(/\.ipynb$/)},
   };
@@ -221,7 +223,8 @@ def visit(browser: Any, base_url: str, rel: str, *, screenshot: Path | None = No
         context.close()
     return PageReport(path=rel, final_path=final_path, console_errors=console_errors, page_errors=page_errors,
                       failed_requests=failed,
-                      offhost_requests=offhost, links=data["links"], images=data["images"], math=data["math"],
+                      offhost_requests=offhost, links=data["links"], has_icon=data["has_icon"],
+                      images=data["images"], math=data["math"],
                       widgets=data["widgets"], sliders=sliders, dark_images=dark, head_links=data["head_links"],
                       screenshot=shot)
 

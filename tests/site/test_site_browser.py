@@ -54,6 +54,8 @@ def test_no_console_or_page_errors(site_pages: dict) -> None:
 
 def test_no_failed_request(site_pages: dict) -> None:
     bad = {p: r.failed_requests for p, r in site_pages.items() if r.failed_requests}
+    bad.update({p: ["no <link rel=icon>: the browser asks for /favicon.ico, a 404"]
+                for p, r in site_pages.items() if not r.has_icon and p == r.final_path})
     assert not bad, f"requests that failed (404, blocked, ...): {json.dumps(bad, indent=1)}"
 
 
