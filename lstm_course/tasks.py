@@ -24,6 +24,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .devices import get_device
+from .layer import LSTM
 from .layout import gate_slice
 
 __all__ = [
@@ -108,9 +109,7 @@ class SequenceClassifier(nn.Module):
     ) -> None:
         super().__init__()
         if kind == "lstm":
-            from .layer import LSTM  # the course's own layer
-
-            self.recurrent: nn.Module = LSTM(input_size, hidden_size)
+            self.recurrent: nn.Module = LSTM(input_size, hidden_size)  # the course's own layer
         elif kind == "rnn":
             self.recurrent = nn.RNN(input_size, hidden_size, nonlinearity="tanh")
         else:
