@@ -137,8 +137,12 @@ def figure_alt(target: Axes | Figure) -> str:
     raise TypeError(f"`target` must be a matplotlib Axes or Figure; got {type(target).__name__}.")
 
 
-def to_png_bytes(fig: Figure | Axes, *, dpi: int = 90, close: bool = True) -> bytes:
-    """The figure as PNG bytes (opaque face). ``close=True`` also releases it from pyplot."""
+def to_png_bytes(fig: Figure | Axes, *, dpi: int = 90, close: bool = True, palette: bool = True) -> bytes:
+    """The figure as PNG bytes on its opaque face; ``close=True`` also releases it from pyplot.
+
+    ``palette=True`` stores it with at most 256 colours (no dithering): about three times smaller
+    for these flat-colour plots, which keeps pages with many widget positions light.
+    """
     if isinstance(fig, Axes):
         fig = fig.figure
     if not isinstance(fig, Figure):
@@ -147,7 +151,16 @@ def to_png_bytes(fig: Figure | Axes, *, dpi: int = 90, close: bool = True) -> by
     fig.savefig(buf, format="png", dpi=dpi, facecolor=fig.get_facecolor(), bbox_inches="tight")
     if close:
         plt.close(fig)
-    return buf.getvalue()
+    if not palette:
+        return buf.getvalue()
+    from PIL import Image  # matplotlib's own dependency
+
+    buf.seek(0)
+    with Image.open(buf) as im:
+        small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    small.save(out, format="png", optimize=True)
+    return out.getvalue()
 
 
 def _fmt(value: Any) -> str:
@@ -165,8 +178,9 @@ def _fmt(value: Any) -> str:
 class _Diagram:
     """Draws parts of the cell and remembers which part each artist belongs to."""
 
-    def __init__(self, ax: Axes) -> None:
+    def __init__(self, ax: Axes, scale: float = 1.0) -> None:
         self.ax = ax
+        self.scale = scale  # font and line sizes follow the drawing's size, so the layout never overlaps
         self.parts: dict[str, list[Any]] = {p: [] for p in CELL_PARTS}
         self.tagged: list[tuple[Any, tuple[str, ...], str]] = []  # (artist, parts, kind)
 
@@ -181,8 +195,8 @@ class _Diagram:
         for k, (a, b) in enumerate(zip(xy[:-1], xy[1:], strict=True)):
             last = k == len(xy) - 2
             patch = FancyArrowPatch(
-                a, b, arrowstyle="-|>" if (arrow and last) else "-", mutation_scale=14,
-                linewidth=2.0, linestyle="--" if dashed else "-", shrinkA=0, shrinkB=0, zorder=1,
+                a, b, arrowstyle="-|>" if (arrow and last) else "-", mutation_scale=14 * self.scale,
+                linewidth=2.0 * self.scale, linestyle="--" if dashed else "-", shrinkA=0, shrinkB=0, zorder=1,
                 capstyle="round", joinstyle="round",
             )
             self.ax.add_patch(patch)
@@ -191,13 +205,13 @@ class _Diagram:
     def block(self, xy: tuple[float, float], text: str, parts, *, w: float = 0.9, h: float = 0.7, size=15) -> None:
         x, y = xy
         box = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.12",
-                             linewidth=2.0, zorder=3)
+                             linewidth=2.0 * self.scale, zorder=3)
         self.ax.add_patch(box)
         self._tag(box, parts, "box")
         self.text(xy, text, parts, size=size, zorder=4)
 
     def node(self, xy: tuple[float, float], text: str, parts, *, r: float = 0.28) -> None:
-        circ = Circle(xy, r, linewidth=2.0, zorder=3)
+        circ = Circle(xy, r, linewidth=2.0 * self.scale, zorder=3)
         self.ax.add_patch(circ)
         self._tag(circ, parts, "box")
         self.text(xy, text, parts, size=15, zorder=4)
@@ -206,7 +220,7 @@ class _Diagram:
         kw: dict[str, Any] = {}
         if box:
             kw["bbox"] = {"boxstyle": "round,pad=0.15", "facecolor": FACE, "edgecolor": "none", "alpha": 0.9}
-        t = self.ax.text(*xy, text, fontsize=size, ha=ha, va=va, zorder=zorder, **kw)
+        t = self.ax.text(*xy, text, fontsize=size * self.scale, ha=ha, va=va, zorder=zorder, **kw)
         self._tag(t, parts, "text")
 
     def colour(self, highlight: set[str] | None) -> None:
@@ -246,6 +260,14 @@ def _parse_highlight(highlight: str | Iterable[str] | None) -> set[str] | None:
     return parts
 
 
+def _diagram_scale(ax: Axes) -> float:
+    """How big the diagram is drawn relative to the default figure (10.5 x 6 in): inches per data unit."""
+    w, h = ax.figure.get_size_inches()
+    pos = ax.get_position()
+    inches_per_unit = min(pos.width * w / 15.8, pos.height * h / 8.75)  # the x and y ranges set below
+    return max(0.3, inches_per_unit / 0.515)
+
+
 _VALUE_KEYS = ("x_t", "h_prev", "c_prev", "f_t", "i_t", "c_tilde", "c_t", "o_t", "h_t")
 
 
@@ -278,7 +300,7 @@ def draw_cell(
     ax.set_ylim(-1.15, 7.6)
     ax.set_aspect("equal")
     ax.axis("off")
-    d = _Diagram(ax)
+    d = _Diagram(ax, _diagram_scale(ax))
     vals = {k: to_numpy(v, f"values[{k!r}]") for k, v in values.items()}
 
     def lab(key: str, sym: str | None = None) -> str:
@@ -301,7 +323,7 @@ def draw_cell(
     frame = FancyBboxPatch((1.0, 0.5), 11.3, 6.3, boxstyle="round,pad=0.05,rounding_size=0.4",
                            linewidth=1.5, edgecolor="#9a9a9a", facecolor="#fafafa", zorder=0)
     ax.add_patch(frame)
-    ax.text(1.25, 6.65, "LSTM cell, step $t$", fontsize=11, color="#777777", ha="left", va="top")
+    ax.text(1.25, 6.65, "LSTM cell, step $t$", fontsize=11 * d.scale, color="#777777", ha="left", va="top")
 
     yc, yb, yg, yh = 5.9, 1.6, 3.2, 1.0  # cell path, gate bus, gates, hidden out
     xf, xi, xg, xo, xm = 3.6, 5.6, 7.4, 9.4, 10.8  # gates' x and the h-multiplier's x
@@ -368,7 +390,7 @@ def draw_cell(
 
     d.colour(parts)
     if title:
-        ax.set_title(title, fontsize=13)
+        ax.set_title(title, fontsize=13 * d.scale)
     ax._lstm_parts = d.parts  # type: ignore[attr-defined]
     alt = "Diagram of one LSTM cell step: inputs x_t, h_{t-1} and c_{t-1}; the concatenation [h_{t-1}, x_t] " \
           "feeds the forget, input and output gates (sigmoid) and the candidate (tanh); c_{t-1} flows along the " \

@@ -316,7 +316,7 @@ def forget_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
         return _finish(fig, f"Forget gate at pre-activation {z:.2f}: f_t = {n['f_t'][0]:.2f}; "
                             f"c_(t-1) = {viz._fmt(n['c_prev'])} becomes f_t * c_(t-1) = {viz._fmt(n['f_c_prev'])}.")
 
-    return explorer(view, values, description="pre-activation of f_t", value=0.0, records=records)
+    return explorer(view, values, description=r"pre-activation of $f_t$", value=0.0, records=records)
 
 
 def input_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
@@ -332,7 +332,7 @@ def input_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
         return _finish(fig, f"Input x_t = {x:.2f}: input gate i_t = {viz._fmt(n['i_t'])}, candidate = "
                             f"{viz._fmt(n['c_tilde'])}, written i_t * candidate = {viz._fmt(n['i_c_tilde'])}.")
 
-    return explorer(view, values, description="x_t", value=0.0, records=records)
+    return explorer(view, values, description=r"input $x_t$", value=1.0, records=records)
 
 
 def cell_update_explorer(values: Sequence[float] | None = None, *, steps: int = 20) -> Explorer:
@@ -348,7 +348,7 @@ def cell_update_explorer(values: Sequence[float] | None = None, *, steps: int = 
         return _finish(fig, f"Forget bias b_f = {b:.2f}, f_t = {n['f_t'][-1]:.3f}: the cell state written at step 1 "
                             f"({n['c_t'][0]:.2f}) is {n['c_t'][-1]:.3f} after {steps} steps.")
 
-    return explorer(view, values, description="b_f", value=2.0, records=records)
+    return explorer(view, values, description=r"forget bias $b_f$", value=2.0, records=records)
 
 
 def output_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
@@ -366,7 +366,7 @@ def output_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
         return _finish(fig, f"Output bias b_o = {b:.2f}: o_t = {n['o_t'][0]:.2f}; tanh(c_t) = "
                             f"{viz._fmt(n['tanh_c_t'])} gives h_t = {viz._fmt(n['h_t'])}.")
 
-    return explorer(view, values, description="b_o", value=0.0, records=records)
+    return explorer(view, values, description=r"output bias $b_o$", value=0.0, records=records)
 
 
 def step_explorer(values: Sequence[float] | None = None, *, h_prev: float = 0.3, c_prev: float = 0.8) -> Explorer:
@@ -376,11 +376,13 @@ def step_explorer(values: Sequence[float] | None = None, *, h_prev: float = 0.3,
 
     def view(x: float) -> Figure:
         n = step_numbers(x, h_prev, c_prev)
-        fig, (a,) = _fig(7.6, 4.7)
+        fig = Figure(figsize=(7.0, 4.0))
+        a = fig.add_axes((0, 0, 1, 1))  # the whole figure: the diagram scales its text to the space it has
         viz.draw_cell(ax=a, values=n)
-        return _finish(fig, viz.figure_alt(a))
+        viz.set_alt(fig, viz.figure_alt(a))
+        return fig
 
-    return explorer(view, values, description="x_t", value=0.0, records=records)
+    return explorer(view, values, description=r"input $x_t$", value=0.0, records=records)
 
 
 def gradient_explorer(
@@ -410,7 +412,7 @@ def gradient_explorer(
         viz.plot_gradient_norms(by_value[b], ax=a, title=f"$b_f = {b:+.1f}$")
         return _finish(fig, f"Forget bias b_f = {b:.2f}. " + viz.figure_alt(a))
 
-    return explorer(view, values, description="b_f", value=1.0, records=computed)
+    return explorer(view, values, description=r"forget bias $b_f$", value=1.0, records=computed)
 
 
 def _default_gradient_curves(T: int, experiment: Mapping[str, Any]) -> Callable[[float], dict[str, np.ndarray]]:
