@@ -323,7 +323,7 @@ def draw_cell(
     frame = FancyBboxPatch((1.0, 0.5), 11.3, 6.3, boxstyle="round,pad=0.05,rounding_size=0.4",
                            linewidth=1.5, edgecolor="#9a9a9a", facecolor="#fafafa", zorder=0)
     ax.add_patch(frame)
-    ax.text(1.25, 6.65, "LSTM cell, step $t$", fontsize=11 * d.scale, color="#777777", ha="left", va="top")
+    ax.text(10.55, 0.6, "LSTM cell, step $t$", fontsize=11 * d.scale, color="#777777", ha="right", va="bottom")
 
     yc, yb, yg, yh = 5.9, 1.6, 3.2, 1.0  # cell path, gate bus, gates, hidden out
     xf, xi, xg, xo, xm = 3.6, 5.6, 7.4, 9.4, 10.8  # gates' x and the h-multiplier's x
@@ -368,18 +368,18 @@ def draw_cell(
     d.wire([(xi, yg + 0.35), (xi, yig), (xg - 0.28, yig)], "input")
     d.text((xi - 0.15, 4.1), lab("i_t"), "input", ha="right", size=vsize("i_t", 13), box=box)
     d.wire([(xg, yg + 0.35), (xg, yig - 0.28)], "candidate")
-    d.text((xg + 0.15, 3.88), lab("c_tilde"), "candidate", ha="left", size=vsize("c_tilde", 13), box=box)
+    d.text((xg + 0.15, 3.8), lab("c_tilde"), "candidate", ha="left", size=vsize("c_tilde", 13), box=box)
     d.node((xg, yig), r"$\odot$", ("input", "candidate"))
     d.wire([(xg, yig + 0.28), (xg, yc - 0.28)], ("input", "candidate", "cell"))
     d.text((xg + 0.15, 5.2), r"$i_t \odot \tilde{c}_t$", ("input", "candidate"), ha="left", size=11)
 
     # output: tanh(c_t), o_t, h_t
-    d.wire([(xm, yc), (xm, 5.4)], ("output", "hidden"))
-    d.block((xm, 5.05), r"$\tanh$", ("output", "hidden"), w=1.0, size=13)
-    d.wire([(xm, 4.7), (xm, yg + 0.28)], ("output", "hidden"))
+    d.wire([(xm, yc), (xm, 5.55)], ("output", "hidden"))
+    d.block((xm, 5.2), r"$\tanh$", ("output", "hidden"), w=1.0, size=13)
+    d.wire([(xm, 4.85), (xm, yg + 0.28)], ("output", "hidden"))
     d.text((xm + 0.15, 4.1), r"$\tanh(c_t)$", ("output", "hidden"), ha="left", size=11)
     d.wire([(xo, yg + 0.35), (xo, yo), (xm - 0.6, yo), (xm - 0.6, yg), (xm - 0.28, yg)], "output")
-    d.text((xm - 0.9, yo + 0.1), lab("o_t"), "output", va="bottom", size=vsize("o_t", 13), box=box)
+    d.text((xm - 0.9, yo + 0.22), lab("o_t"), "output", va="bottom", size=vsize("o_t", 13), box=box)
     d.node((xm, yg), r"$\odot$", ("output", "hidden"))
     d.wire([(xm, yg - 0.28), (xm, yh), (xr, yh)], "hidden", arrow=False)
     d.wire([(xr, yh), (xend, yh)], "hidden", dashed=True)

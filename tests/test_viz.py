@@ -227,3 +227,38 @@ def test_no_global_rcparams_change() -> None:
     viz.draw_cell(highlight="cell", values={"c_t": 1.0})
     viz.plot_activation("sigmoid", mark=0.0)
     assert dict(matplotlib.rcParams) == before
+
+
+def _overlapping_texts(ax) -> list[tuple[str, str]]:
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(r)) for t in ax.texts if t.get_text()]
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+            if ba.x0 < bb.x1 and bb.x0 < ba.x1 and ba.y0 < bb.y1 and bb.y0 < ba.y1]
+
+
+@pytest.mark.parametrize("kind", ["plain", "scalars", "arrays", "small axes"])
+def test_draw_cell_text_never_overlaps(kind: str) -> None:
+    keys = ("x_t", "h_prev", "c_prev", "f_t", "i_t", "c_tilde", "c_t", "o_t", "h_t")
+    values = {"plain": None, "scalars": {k: -0.123 for k in keys}, "small axes": {k: -0.123 for k in keys},
+              "arrays": {k: np.array([-0.91, 0.52, -0.33]) for k in keys}}[kind]
+    ax = None
+    if kind == "small axes":
+        _, (ax, _) = plt.subplots(1, 2, figsize=(9, 3))
+    ax = viz.draw_cell(ax=ax, values=values, highlight="forget")
+    assert _overlapping_texts(ax) == []
+    if kind == "small axes":  # the text shrinks with the drawing
+        assert max(t.get_fontsize() for t in ax.texts) < 10
+
+
+def test_png_bytes_are_opaque_on_a_white_face() -> None:
+    import io
+
+    from PIL import Image
+
+    png = viz.to_png_bytes(viz.draw_cell(highlight="cell"), dpi=40)
+    with Image.open(io.BytesIO(png)) as im:
+        rgba = im.convert("RGBA")
+        assert rgba.getpixel((0, 0)) == (255, 255, 255, 255)
+        assert rgba.getchannel("A").getextrema() == (255, 255)
