@@ -15,8 +15,11 @@ cell's metadata (myst-nb reads it; the text is static, so write it once)::
 
     {"mystnb": {"image": {"alt": "The LSTM cell with the forget gate highlighted ..."}}}
 
-(in Jupyter: Property Inspector → Cell Metadata). End the cell with ``;`` or assign the
-return value so that only the figure is shown, not the ``<Axes …>`` repr.
+(in Jupyter: Property Inspector → Cell Metadata; checked in a Jupyter Book 1 build: the ``<img>``
+gets that ``alt``). ``figure_alt(ax)`` gives a starting text. One figure per cell: the metadata applies
+to every image of the cell. End the cell with ``;`` or assign the return value so that only the
+figure is shown, not the ``<Axes …>`` repr. Widget views need nothing more: :mod:`lstm_course.widgets`
+writes each view's ``figure_alt`` into its ``<img alt>``.
 """
 
 from __future__ import annotations
@@ -464,7 +467,12 @@ def plot_gate_values(values: Mapping[str, Any], ax: Axes | None = None, *, title
     """
     if not values:
         raise ValueError("`values` must be a non-empty dict like {'f_t': array of shape (H,)}.")
-    arrays = {k: to_numpy(v, f"values[{k!r}]").reshape(-1) for k, v in values.items()}
+    arrays = {k: to_numpy(v, f"values[{k!r}]") for k, v in values.items()}
+    for k, arr in arrays.items():
+        if arr.ndim > 1:
+            raise ValueError(f"`values[{k!r}]` must be one step's values, shape (H,); got {arr.shape}. "
+                             "Pick one batch element first, e.g. f_t[0].")
+    arrays = {k: arr.reshape(-1) for k, arr in arrays.items()}
     ax = _new_axes(ax, (1.6 + 1.3 * len(arrays), 3.2))
     x0 = 0.0
     centres, colours = [], {"f_t": CELL_PARTS["forget"], "i_t": CELL_PARTS["input"],

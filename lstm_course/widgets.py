@@ -12,6 +12,11 @@ The numbers come from plain functions (``*_numbers`` below, which call
 :mod:`lstm_course.cell`), the pictures from :mod:`lstm_course.viz`; the builders only wire
 them together. Each builder records, per position, the numbers it showed
 (``widget.records``), which the tests read.
+
+In the page, an explorer is a ``VBox``: the slider (``.widget-slider``, moved with the arrow keys), then
+a ``Stack`` whose children are ``HTML`` widgets holding one ``<img alt="…">`` each; only the selected
+child is visible. Views should be small (about 6 x 3 in at :data:`DPI`); PNGs are stored with a
+256-colour palette (:func:`lstm_course.viz.to_png_bytes`), 5–15 kB per position.
 """
 
 from __future__ import annotations
@@ -397,7 +402,8 @@ def gradient_explorer(
     ``curves(b_f) -> {label: array (K,)}`` with entry ``k`` the norm ``k`` steps back from the loss. By
     default from :mod:`lstm_course.gradients`: :math:`\\lVert \\partial L / \\partial h_{T-1-k} \\rVert` from
     ``rnn_gradient_norms(T, **experiment)`` and ``lstm_gradient_norms(T, forget_bias=b_f, **experiment).h``.
-    Every position is computed when the widget is built (a few seconds with the defaults).
+    Every position is computed when the widget is built: with the default curves that runs the experiments
+    (tens of seconds on a 2-core CPU), so a chapter that has measured them already passes ``curves``.
     """
     values = list(values) if values is not None else [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0]
     if curves is None:

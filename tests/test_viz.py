@@ -141,6 +141,8 @@ def test_plot_gate_values_one_bar_per_unit_and_labels() -> None:
     assert len(ax.collections) == 4  # a range band per gate
     with pytest.raises(ValueError, match="values"):
         viz.plot_gate_values({})
+    with pytest.raises(ValueError, match=r"values\['f_t'\].*\(H,\)"):
+        viz.plot_gate_values({"f_t": torch.zeros(2, H)})
 
 
 def test_plot_gate_heatmaps_one_image_per_gate() -> None:
