@@ -38,6 +38,8 @@ def _add_grade(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=120.0, metavar="S",
                    help="seconds allowed per submission (default 120)")
     p.add_argument("--cell-timeout", type=float, default=30.0, metavar="S", help="seconds per cell (default 30)")
+    p.add_argument("--call-timeout", type=float, default=10.0, metavar="S",
+                   help="seconds per call of a student function while grading (default 10)")
     p.add_argument("--exercise", default=None, help="expected exercise topic (default: read from each notebook)")
     p.add_argument("--seed", type=int, default=None, help="seed for the hidden test inputs (default: fresh)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -51,8 +53,8 @@ def _run_grade(args: argparse.Namespace) -> int:
         print("lstm-course grade: -j must be at least 1", file=sys.stderr)
         return 2
     results = grade(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
-                    cell_timeout=args.cell_timeout, exercise=args.exercise, seed=args.seed,
-                    progress=not args.no_progress)
+                    cell_timeout=args.cell_timeout, call_timeout=args.call_timeout, exercise=args.exercise,
+                    seed=args.seed, progress=not args.no_progress)
     total = sum(r.score for r in results)
     print(f"graded {len(results)} submission(s) into {args.out} (mean {total / max(1, len(results)):.2f})")
     return 0

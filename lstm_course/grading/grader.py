@@ -138,63 +138,80 @@ def _client_class():
     return CappedClient
 
 
+#: Run before the student's cells, with its own time limit: heavy imports do not eat the student's time.
+WARM_UP = "import numpy, torch, lstm_course  # warm-up cell added by the grader"
+
+
 def _run(cells: list, harness: str, workdir: str, timeout: float, cell_timeout: float) -> tuple[list[str], bool]:
-    """Execute the student's cells, then the harness; return notes and whether the harness finished."""
+    """Execute a warm-up cell, the student's cells, then the harness; return notes and whether the harness finished."""
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
-    nb.cells = [*cells, nbformat.v4.new_code_cell(harness)]
+    nb.cells = [nbformat.v4.new_code_cell(WARM_UP), *cells, nbformat.v4.new_code_cell(harness)]
     client = _client_class()(
-        nb, kernel_name="python3", timeout=cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+        nb, kernel_name="python3", timeout=120, allow_errors=True, interrupt_on_timeout=True,
         error_on_timeout={"ename": "TimeoutError", "evalue": "the cell ran too long", "traceback": []},
         resources={"metadata": {"path": workdir}}, record_timing=False, startup_timeout=60,
+        shutdown_kernel="immediate",
     )
     client._used, client.truncated = {}, set()
     notes: list[str] = []
-    deadline = time.monotonic() + timeout
-    harness_ok = False
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
     with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-        for index, cell in enumerate(nb.cells[:-1]):
+        client.execute_cell(nb.cells[0], 0)
+        deadline = time.monotonic() + timeout
+        timed_out_before = False
+        for index in range(1, len(nb.cells) - 1):
             left = deadline - time.monotonic()
             if left <= 1:
-                notes.append(f"stopped before code cell {index + 1}: the submission used its {timeout:g} s")
+                notes.append(f"stopped before code cell {index}: the submission used its {timeout:g} s")
                 break
             client.timeout = max(1, int(min(cell_timeout, left)))
+            cell = nb.cells[index]
+            started = time.monotonic()
             client.execute_cell(cell, index)
+            timed_out = time.monotonic() - started >= client.timeout
+            if timed_out and timed_out_before:  # the interrupt did not stop the previous cell either
+                notes.append(f"code cell {index - 1} runs an infinite loop that ignores interrupts; the kernel stopped "
+                             "responding, so the rest of the notebook was not run and nothing could be graded")
+                return notes, False
+            timed_out_before = timed_out
             for out in cell.outputs:
                 if out.get("output_type") == "error":
-                    what = "ran too long (timed out)" if out.get("ename") == "TimeoutError" else \
+                    what = "ran too long (timed out)" if timed_out else \
                         f"raised {out.get('ename')}: {str(out.get('evalue', ''))[:200]}"
-                    notes.append(f"code cell {index + 1} {what}")
+                    notes.append(f"code cell {index} {what}")
                     break
+            else:
+                if timed_out:
+                    notes.append(f"code cell {index} ran too long (timed out)")
         index = len(nb.cells) - 1
-        client.timeout = max(5, int(min(cell_timeout * 2, max(deadline - time.monotonic(), 0) + 10)))
+        client.timeout = max(5, int(cell_timeout + 5))
         client.execute_cell(nb.cells[index], index)
-        harness_ok = not any(o.get("output_type") == "error" for o in nb.cells[index].outputs)
-        if not harness_ok:
-            err = next(o for o in nb.cells[index].outputs if o.get("output_type") == "error")
-            notes.append(f"grading harness stopped: {err.get('ename')}: {str(err.get('evalue', ''))[:200]}")
+        errors = [o for o in nb.cells[index].outputs if o.get("output_type") == "error"]
+        if errors:
+            notes.append(f"grading harness stopped: {errors[0].get('ename')}: {str(errors[0].get('evalue', ''))[:200]}")
     if client.truncated:
-        cells_cut = ", ".join(str(k + 1) for k in sorted(client.truncated) if k < len(cells))
-        notes.append(f"output of code cell(s) {cells_cut} was too large and was cut")
-    return notes, harness_ok
+        cut = ", ".join(str(k) for k in sorted(client.truncated) if 0 < k < len(nb.cells) - 1)
+        notes.append(f"output of code cell(s) {cut} was too large and was cut")
+    return notes, not errors
 
 
 # ---------------------------------------------------------------------------- judging
 
 
-def _judge(exercise: Exercise, plans: dict, results: dict, tree: ast.Module) -> list[QuestionGrade]:
+def _judge(exercise: Exercise, plans: dict, results: dict, tree: ast.Module,
+           call_timeout: float) -> list[QuestionGrade]:
     grades = []
     for q in exercise.questions:
         entry = results.get(q.name)
-        verdict = _verdict(q, plans.get(q.name), entry, tree)
+        verdict = _verdict(q, plans.get(q.name), entry, tree, call_timeout)
         pts = float(q.points) if verdict.passed else 0.0
         grades.append(QuestionGrade(q.name, q.title, pts, float(q.points), verdict.status, verdict.message,
                                     verdict.mistake))
     return grades
 
 
-def _verdict(q: Any, calls: list | None, entry: dict | None, tree: ast.Module) -> Verdict:
+def _verdict(q: Any, calls: list | None, entry: dict | None, tree: ast.Module, call_timeout: float) -> Verdict:
     if isinstance(q, CodeQuestion):
         static = _guard.forbidden_uses(tree, q.func_name, q.forbidden)
         if static:
@@ -225,7 +242,7 @@ def _verdict(q: Any, calls: list | None, entry: dict | None, tree: ast.Module) -
             outcomes += [{"status": "timeout", "value": None, "error": "", "called": "", "args_after": None}]
             calls = calls[: len(outcomes)]
             return q.judge(calls, outcomes) if any(o["status"] == "forbidden" for o in outcomes) else \
-                Verdict("timeout", f"`{q.func_name}` did not return within {CALL_TIMEOUT:g} s (an infinite loop?).",
+                Verdict("timeout", f"`{q.func_name}` did not return within {call_timeout:g} s (an infinite loop?).",
                         "timeout")
         calls = calls[: len(outcomes)]
     return q.judge(calls, outcomes)
@@ -235,8 +252,13 @@ def _verdict(q: Any, calls: list | None, entry: dict | None, tree: ast.Module) -
 
 
 def grade_submission(path: str | Path, *, exercise: str | None = None, seed: int | None = None,
-                     timeout: float = 120.0, cell_timeout: float = 30.0) -> SubmissionGrade:
-    """Grade one notebook; never raises for anything the submission does."""
+                     timeout: float = 120.0, cell_timeout: float = 30.0,
+                     call_timeout: float = CALL_TIMEOUT) -> SubmissionGrade:
+    """Grade one notebook; never raises for anything the submission does.
+
+    ``timeout`` bounds the whole submission, ``cell_timeout`` each of its cells and
+    ``call_timeout`` each call of a student function by the harness (seconds).
+    """
     start = time.monotonic()
     path = Path(path)
     nb, problem = _read(path)
@@ -259,7 +281,7 @@ def grade_submission(path: str | Path, *, exercise: str | None = None, seed: int
         return result
     seed = secrets.randbits(31) if seed is None else seed
     plans = {q.name: q.plan(seed + 7919 * k) for k, q in enumerate(ex.questions) if isinstance(q, CodeQuestion)}
-    spec = {"call_timeout": CALL_TIMEOUT, "questions": []}
+    spec = {"call_timeout": float(call_timeout), "questions": []}
     for q in ex.questions:
         if isinstance(q, CodeQuestion):
             spec["questions"].append({"name": q.name, "kind": "code", "func": q.func_name,
@@ -283,7 +305,7 @@ def grade_submission(path: str | Path, *, exercise: str | None = None, seed: int
             except Exception as exc:  # noqa: BLE001
                 notes.append(f"the graded outputs could not be read ({type(exc).__name__})")
     result.notes = notes
-    result.questions = _judge(ex, plans, results, tree)
+    result.questions = _judge(ex, plans, results, tree, call_timeout)
     result.seconds = time.monotonic() - start
     return result
 
@@ -335,8 +357,8 @@ def _unique_names(paths: Sequence[Path]) -> list[str]:
 
 
 def grade(submissions: Sequence[str | Path], out: str | Path, *, jobs: int = 1, timeout: float = 120.0,
-          cell_timeout: float = 30.0, exercise: str | None = None, seed: int | None = None,
-          progress: bool = True) -> list[SubmissionGrade]:
+          cell_timeout: float = 30.0, call_timeout: float = CALL_TIMEOUT, exercise: str | None = None,
+          seed: int | None = None, progress: bool = True) -> list[SubmissionGrade]:
     """Grade every submission and write ``out/grades.csv``, ``out/<name>/feedback.md`` and ``results.json``.
 
     ``jobs`` submissions run in parallel (one process and one kernel each). Returns the
@@ -349,7 +371,8 @@ def grade(submissions: Sequence[str | Path], out: str | Path, *, jobs: int = 1, 
     if jobs < 1:
         raise ValueError(f"`jobs` must be at least 1, got {jobs}.")
     paths = [Path(s) for s in submissions]
-    kwargs = {"exercise": exercise, "seed": seed, "timeout": timeout, "cell_timeout": cell_timeout}
+    kwargs = {"exercise": exercise, "seed": seed, "timeout": timeout, "cell_timeout": cell_timeout,
+              "call_timeout": call_timeout}
     grades: list[SubmissionGrade | None] = [None] * len(paths)
     bar = tqdm(total=len(paths), desc="grading", unit="submission", disable=not progress)
     if jobs == 1:

@@ -137,3 +137,10 @@ def apply(mutation: Mutation, nb: nbformat.NotebookNode | None = None) -> nbform
 
 def cell_source(nb: nbformat.NotebookNode, func: str) -> str:
     return nb.cells[find_cell(nb, func)].source
+
+
+def without_hidden_tests(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A student's view of a solution notebook: the hidden-test cells dropped, the answers kept."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if "### BEGIN HIDDEN TESTS" not in c.source]
+    return nb

@@ -1,0 +1,315 @@
+"""The batch grader: full marks for solutions, 0 for untouched exercises, the right partial score and
+diagnosis for buggy submissions, and nothing a submission does breaks or fools it.
+
+Every submission below is graded once, in one module-scoped batch run through the CLI with ``-j 2``
+(each in a fresh kernel); the tests read that batch's outputs.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from submissions.mutations import MUTATIONS, apply, find_cell, without_hidden_tests
+from submissions.mutations import solution_notebook as _solution_notebook
+
+from lstm_course.assign import render_exercise
+from lstm_course.cli import main
+from lstm_course.exercises import TOPICS, get_exercise
+from lstm_course.grading import grade, grade_submission
+
+pytestmark = pytest.mark.slow
+
+#: One grader-run mutation per mistake named in the issue (the checker tests cover all of them).
+GRADED_MUTATIONS = ("fg-tanh", "ig-cand-sigmoid", "fg-nobias", "fg-xh", "fg-transposed", "fg-shape", "fg-numpy",
+                    "fg-inplace", "wc-order-swap", "tr-order")
+#: Untouched exercise notebooks graded by the grader (the checker tests cover every topic).
+UNTOUCHED = ("forget_gate", "whole_cell", "backward")
+CELL_TIMEOUT, CALL_TIMEOUT = 6, 3
+
+
+def _edit(topic: str, func: str, new_source: str) -> nbformat.NotebookNode:
+    nb = solution_notebook(topic)
+    nb.cells[find_cell(nb, func)].source = new_source
+    return nb
+
+
+def _append(nb: nbformat.NotebookNode, *sources: str) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(nb)
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    return nb
+
+
+def solution_notebook(topic: str) -> nbformat.NotebookNode:
+    """The instructor's notebook as a student would submit it (answers, no hidden tests)."""
+    return without_hidden_tests(_solution_notebook(topic))
+
+
+WRONG_FG = "def forget_gate(h_prev, x_t, W_f, b_f):\n    return torch.tanh(torch.cat([h_prev, x_t], -1) @ W_f.T + b_f)"
+
+
+def _adversarial() -> dict[str, nbformat.NotebookNode | bytes]:
+    fg = solution_notebook("forget_gate")
+    return {
+        "fake-allclose": _append(_edit("forget_gate", "forget_gate", WRONG_FG),
+                                 "import numpy as np\ntorch.allclose = lambda *a, **k: True\n"
+                                 "torch.equal = lambda *a, **k: True\nnp.allclose = lambda *a, **k: True"),
+        "patch-checker": _append(_edit("forget_gate", "forget_gate", WRONG_FG),
+                                 "import lstm_course.exercises._core as core\n"
+                                 "import lstm_course.exercises._calls as calls\n"
+                                 "core.CodeQuestion.judge = lambda self, *a, **k: core.Verdict('correct', '')\n"
+                                 "calls.compare = lambda *a, **k: None\n"
+                                 "q1.check = lambda *a, **k: True"),
+        "fake-print": _append(_edit("forget_gate", "forget_gate", WRONG_FG),
+                              "print('✔ Correct — q1, 4/4 points. Score: 7 / 7')\n"
+                              "open('results.json', 'w').write('{\"score\": 7}')"),
+        "library-call": _append(
+            _edit("forget_gate", "forget_gate", "import lstm_course\n\ndef forget_gate(h_prev, x_t, W_f, b_f):\n"
+                  "    return lstm_course.forget_gate(h_prev, x_t, W_f, b_f)"),
+            "import lstm_course.cell\n_hidden = getattr(lstm_course.cell, 'cell_' + 'update')\n\n"
+            "def kept_memory(f_t, c_prev):\n    return _hidden(f_t, c_prev, 0 * f_t, 0 * c_prev)"),
+        "nn-lstm": _edit("whole_cell", "lstm_sequence",
+                         "def lstm_sequence(x, h0, c0, weights):\n"
+                         "    lstm = nn.LSTM(x.shape[-1], h0.shape[-1]).double()\n"
+                         "    return lstm(x, (h0[None], c0[None]))"),
+        "loop-in-cell": _append(fg, "while True:\n    pass"),
+        "loop-in-function": _edit("forget_gate", "forget_gate",
+                                  "def forget_gate(h_prev, x_t, W_f, b_f):\n    while True:\n        pass"),
+        "loop-swallowing-interrupts": _edit(
+            "forget_gate", "forget_gate",
+            "def forget_gate(h_prev, x_t, W_f, b_f):\n    while True:\n        try:\n            while True:\n"
+            "                pass\n        except BaseException:\n            pass"),
+        "exception-in-cell": _append(fg, "1 / 0"),
+        "syntax-error": _edit("forget_gate", "kept_memory", "def kept_memory(f_t, c_prev)\n    return f_t * c_prev"),
+        "missing-function": _edit("forget_gate", "forget_gate", "# I did not do this one"),
+        "huge-output": _append(fg, "print('x' * 30_000_000)", "for _ in range(20_000):\n    print('y' * 100)"),
+        "kernel-dies": _append(fg, "import os\nos._exit(1)"),
+        "empty": b"",
+        "not-a-notebook": b"this is my homework, see attached\n",
+        "json-not-a-notebook": b'{"answer": 42}',
+    }
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """Write every submission, grade them all in one CLI run, return (files, grades by name, out dir)."""
+    folder = tmp_path_factory.mktemp("submissions")
+    out = tmp_path_factory.mktemp("graded")
+    files: dict[str, Path] = {}
+
+    def put(name: str, content) -> None:
+        path = folder / f"{name}.ipynb"
+        path.write_bytes(content if isinstance(content, bytes) else nbformat.writes(content).encode())
+        files[name] = path
+
+    for topic in TOPICS:
+        put(f"solution-{topic}", solution_notebook(topic))
+        if topic in UNTOUCHED:
+            put(f"untouched-{topic}", nbformat.reads(render_exercise(_solution_notebook(topic)), as_version=4))
+    by_id = {m.id: m for m in MUTATIONS}
+    for mid in GRADED_MUTATIONS:
+        put(f"mutation-{mid}", apply(by_id[mid], solution_notebook(by_id[mid].topic)))
+    for name, content in _adversarial().items():
+        put(name, content)
+    for path in files.values():
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    before = {name: (p.read_bytes(), p.stat().st_mtime_ns) for name, p in files.items()}
+    rc = main(["grade", *map(str, files.values()), "--out", str(out), "-j", "2", "--seed", "12345",
+               "--cell-timeout", str(CELL_TIMEOUT), "--call-timeout", str(CALL_TIMEOUT), "--timeout", "60",
+               "--no-progress"])
+    assert rc == 0
+    summary = json.loads((out / "summary.json").read_text())
+    grades = {Path(g["file"]).stem: g for g in summary}
+    return files, grades, out, before
+
+
+def _points(g: dict) -> dict[str, float]:
+    return {q["name"]: q["points"] for q in g["questions"]}
+
+
+def _question(g: dict, name: str) -> dict:
+    return next(q for q in g["questions"] if q["name"] == name)
+
+
+def _full(topic: str) -> dict[str, float]:
+    return {q.name: float(q.points) for q in get_exercise(topic).questions}
+
+
+# ------------------------------------------------------------------ scores
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_solutions_score_full_marks(batch, topic):
+    g = batch[1][f"solution-{topic}"]
+    assert _points(g) == _full(topic), [q["message"] for q in g["questions"]]
+    assert g["problem"] == "" and g["exercise"] == topic
+
+
+@pytest.mark.parametrize("topic", UNTOUCHED)
+def test_untouched_exercises_score_zero(batch, topic):
+    g = batch[1][f"untouched-{topic}"]
+    assert set(_points(g).values()) == {0.0}
+    assert all(q["status"] == "not_attempted" for q in g["questions"]), [q["message"] for q in g["questions"]]
+
+
+@pytest.mark.parametrize("mid", GRADED_MUTATIONS)
+def test_buggy_submission_gets_partial_score_and_diagnosis(batch, mid):
+    m = next(m for m in MUTATIONS if m.id == mid)
+    g = batch[1][f"mutation-{mid}"]
+    expected = _full(m.topic)
+    for name in (m.question, *m.also):
+        expected[name] = 0.0
+    assert _points(g) == expected
+    assert _question(g, m.question)["mistake"] == m.mistake
+    feedback = (batch[2] / f"mutation-{mid}" / "feedback.md").read_text()
+    assert m.mistake.lower() in feedback.lower()
+
+
+# ------------------------------------------------------------------ nothing fools it
+
+
+@pytest.mark.parametrize("name", ["fake-allclose", "patch-checker", "fake-print"])
+def test_tampering_in_the_kernel_does_not_change_the_score(batch, name):
+    g = batch[1][name]
+    assert _points(g) == {"q1": 0.0, "q2": 2.0, "q3": 1.0}
+    assert _question(g, "q1")["mistake"] == "tanh where sigmoid belongs"
+
+
+def test_calling_the_library_scores_zero_with_a_reason(batch):
+    g = batch[1]["library-call"]
+    assert _points(g) == {"q1": 0.0, "q2": 0.0, "q3": 1.0}
+    q1, q2 = _question(g, "q1"), _question(g, "q2")
+    assert q1["status"] == q2["status"] == "forbidden"
+    assert "lstm_course.cell.forget_gate" in q1["message"] and "library's own" in q1["message"]
+    assert "lstm_course.cell.cell_update" in q2["message"]  # reached through getattr: the runtime tripwire
+
+
+def test_nn_lstm_in_the_sequence_loop_scores_zero(batch):
+    g = batch[1]["nn-lstm"]
+    assert _points(g) == {**_full("whole_cell"), "q3": 0.0}
+    assert "torch.nn.LSTM" in _question(g, "q3")["message"]
+
+
+# ------------------------------------------------------------------ nothing breaks it
+
+
+def test_infinite_loop_in_a_cell_times_out_and_the_rest_is_graded(batch):
+    g = batch[1]["loop-in-cell"]
+    assert _points(g) == _full("forget_gate")
+    assert any("timed out" in n for n in g["notes"])
+
+
+def test_infinite_loop_in_a_function_scores_zero_and_the_rest_is_graded(batch):
+    g = batch[1]["loop-in-function"]
+    assert _points(g) == {"q1": 0.0, "q2": 2.0, "q3": 1.0}
+    assert _question(g, "q1")["status"] == "timeout"
+    assert "infinite loop" in _question(g, "q1")["message"]
+
+
+def test_loop_that_ignores_interrupts_scores_zero_with_a_reason_and_the_run_finishes(batch):
+    g = batch[1]["loop-swallowing-interrupts"]
+    assert sum(q["points"] for q in g["questions"]) == 0
+    assert any("ignores interrupts" in n for n in g["notes"])
+    assert g["seconds"] < 60  # stopped early, not after every cell's time limit
+
+
+def test_exception_in_a_cell_is_reported_and_the_rest_is_graded(batch):
+    g = batch[1]["exception-in-cell"]
+    assert _points(g) == _full("forget_gate")
+    assert any("ZeroDivisionError" in n for n in g["notes"])
+
+
+def test_syntax_error_loses_that_question_only(batch):
+    g = batch[1]["syntax-error"]
+    assert _points(g) == {"q1": 4.0, "q2": 0.0, "q3": 1.0}
+    assert any("SyntaxError" in n for n in g["notes"])
+    assert _question(g, "q2")["mistake"] == "missing function"
+
+
+def test_missing_function_scores_zero_with_a_reason(batch):
+    g = batch[1]["missing-function"]
+    assert _points(g) == {"q1": 0.0, "q2": 2.0, "q3": 1.0}
+    assert "forget_gate` is not defined" in _question(g, "q1")["message"]
+
+
+@pytest.mark.parametrize("name, reason", [("empty", "empty"), ("not-a-notebook", "not a Jupyter notebook"),
+                                          ("json-not-a-notebook", "not a Jupyter notebook")])
+def test_unreadable_submission_scores_zero_with_a_reason(batch, name, reason):
+    g = batch[1][name]
+    assert reason in g["problem"]
+    assert sum(q["points"] for q in g["questions"]) == 0
+    assert reason in (batch[2] / name / "feedback.md").read_text()
+
+
+def test_huge_output_is_capped_and_the_rest_is_graded(batch):
+    g = batch[1]["huge-output"]
+    assert _points(g) == _full("forget_gate")
+    assert any("too large" in n for n in g["notes"])
+    assert (batch[2] / "huge-output" / "feedback.md").stat().st_size < 20_000
+
+
+def test_a_dying_kernel_scores_zero_and_the_run_finishes(batch):
+    g = batch[1]["kernel-dies"]
+    assert sum(q["points"] for q in g["questions"]) == 0
+    assert all("not graded" in q["message"] for q in g["questions"])
+    assert len(batch[1]) == len(batch[0])  # every submission has a grade
+
+
+def test_submissions_are_read_never_written(batch):
+    files, _, _, before = batch
+    for name, path in files.items():
+        assert (path.read_bytes(), path.stat().st_mtime_ns) == before[name], name
+    assert not (next(iter(files.values())).parent / "results.json").exists()  # fake-print wrote elsewhere
+
+
+def test_notebook_from_another_exercise_scores_zero(tmp_path):
+    path = tmp_path / "forget_gate.ipynb"  # the name says forget_gate, the notebook is input_gate
+    nbformat.write(_solution_notebook("input_gate"), path)
+    g = grade_submission(path, exercise="forget_gate")  # refused before any kernel starts
+    assert g.score == 0 and g.exercise == "forget_gate"
+    assert "input_gate exercise" in g.problem and "forget_gate exercise was expected" in g.problem
+
+
+# ------------------------------------------------------------------ outputs
+
+
+def test_grades_csv_has_one_row_per_submission(batch):
+    files, grades, out, _ = batch
+    with open(out / "grades.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(files)
+    assert {"file", "total", "max"} <= set(rows[0])
+    row = next(r for r in rows if r["file"].endswith("mutation-fg-tanh.ipynb"))
+    assert row["forget_gate:q1"] == "0" and row["forget_gate:q2"] == "2" and row["total"] == "3"
+    assert row["max"] == "7"
+
+
+def test_gradescope_results_json(batch):
+    out = batch[2]
+    data = json.loads((out / "mutation-fg-xh" / "results.json").read_text())
+    assert data["score"] == 3.0
+    assert [t["max_score"] for t in data["tests"]] == [4.0, 2.0, 1.0]
+    assert data["tests"][0]["score"] == 0.0 and "[x, h]" in data["tests"][0]["output"]
+    assert {"name", "score", "max_score", "output"} <= set(data["tests"][0])
+
+
+def test_progress_bar_counts_submissions(tmp_path, capsys):
+    a, b = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    a.write_bytes(b"")
+    b.write_bytes(b"not json")
+    grades = grade([a, b], tmp_path / "out", progress=True)
+    assert [g.problem != "" for g in grades] == [True, True]
+    assert "2/2" in capsys.readouterr().err
+    assert (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_grade_rejects_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="exercise"):
+        grade([], tmp_path, exercise="nope")
+    with pytest.raises(ValueError, match="jobs"):
+        grade([], tmp_path, jobs=0)
