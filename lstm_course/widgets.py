@@ -374,12 +374,18 @@ def output_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
     return explorer(view, values, description=r"output bias $b_o$", value=0.0, records=records)
 
 
-def step_explorer(values: Sequence[float] | None = None, *, h_prev: float = 0.3, c_prev: float = 0.8) -> Explorer:
-    """Slider: the input :math:`x_t`; shows the cell diagram annotated with every number of that step."""
+def step_explorer(
+    values: Sequence[float] | None = None, *, h_prev: float = 0.3, c_prev: float = 0.8, live: bool = False
+) -> Explorer:
+    """Slider: the input :math:`x_t`; shows the cell diagram annotated with every number of that step.
+
+    ``live=True`` adds sliders for :math:`h_{t-1}` and :math:`c_{t-1}` that recompute the diagram in a
+    running kernel only (the built site keeps the ``h_prev``/``c_prev`` given here), for JupyterLab use.
+    """
     values = list(values) if values is not None else _grid(-2, 2, 9)
     records = [step_numbers(x, h_prev, c_prev) for x in values]
 
-    def view(x: float) -> Figure:
+    def view(x: float, h_prev: float = h_prev, c_prev: float = c_prev) -> Figure:
         n = step_numbers(x, h_prev, c_prev)
         fig = Figure(figsize=(7.0, 4.0))
         a = fig.add_axes((0, 0, 1, 1))  # the whole figure: the diagram scales its text to the space it has
@@ -387,7 +393,13 @@ def step_explorer(values: Sequence[float] | None = None, *, h_prev: float = 0.3,
         viz.set_alt(fig, viz.figure_alt(a))
         return fig
 
-    return explorer(view, values, description=r"input $x_t$", value=0.0, records=records)
+    extra = None
+    if live:
+        extra = {
+            "h_prev": W.FloatSlider(value=h_prev, min=-1.0, max=1.0, step=0.1, description=r"$h_{t-1}$ (live)"),
+            "c_prev": W.FloatSlider(value=c_prev, min=-2.0, max=2.0, step=0.1, description=r"$c_{t-1}$ (live)"),
+        }
+    return explorer(view, values, description=r"input $x_t$", value=0.0, records=records, live_extra=extra)
 
 
 def gradient_explorer(

@@ -200,6 +200,15 @@ def test_step_explorer_annotates_the_diagram_with_the_step() -> None:
     _check_positions(w)
 
 
+def test_step_explorer_live_mode_recomputes_with_the_previous_state() -> None:
+    w = widgets.step_explorer(values=[0.0, 1.0], live=True)
+    assert set(w.extras) == {"h_prev", "c_prev"}
+    w.extras["c_prev"].value = -1.5
+    expected = widgets.step_numbers(w.values[w.slider.index], 0.3, -1.5)
+    assert f"c_t = {expected['c_t']:.2f}" in w.alts[w.slider.index]
+    assert f"c_t = {expected['c_t']:.2f}" in w.stack.children[w.slider.index].value
+
+
 def test_gradient_explorer_with_given_curves() -> None:
     def curves(b_f: float) -> dict:
         k = np.arange(10)
