@@ -546,6 +546,8 @@ def plot_gate_heatmaps(
         im = a.imshow(arr.T, aspect="auto", origin="lower", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
         a.set_title(SYMBOLS.get(k, k), fontsize=13)
         a.set_xlabel("step $t$")
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
+        a.yaxis.set_major_locator(MaxNLocator(integer=True))
         fig.colorbar(im, ax=a, fraction=0.08, pad=0.03)
     axes[0].set_ylabel("unit")
     fig.tight_layout()
@@ -621,7 +623,7 @@ def plot_gradient_norms(
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3, which="both" if log else "major")
+    ax.grid(alpha=0.3)
     ax.legend(fontsize=9, frameon=False)
     if title:
         ax.set_title(title)
