@@ -3,6 +3,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := _build
+# The course's models are tiny: one torch thread is faster than two fighting over a 2-core machine.
+export OMP_NUM_THREADS ?= 1
 
 .PHONY: book test lint unit notebooks site vendor lab clean
 
