@@ -39,12 +39,12 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _timer(fn: Callable[[], None], device: torch.device) -> float:
+def _timer(fn: Callable[[], None], device: torch.device, clock: Callable[[], float] = time.perf_counter) -> float:
     _sync(device)
-    start = time.perf_counter()
+    start = clock()
     fn()
     _sync(device)
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def _make_runs(module: torch.nn.Module, x: torch.Tensor) -> dict[str, Callable[[], None]]:
@@ -62,7 +62,11 @@ def _make_runs(module: torch.nn.Module, x: torch.Tensor) -> dict[str, Callable[[
 
 
 def bench_size(
-    size: tuple[int, int, int, int], device: torch.device, repeats: int, seed: int = 0
+    size: tuple[int, int, int, int],
+    device: torch.device,
+    repeats: int,
+    seed: int = 0,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> list[dict[str, object]]:
     """Median seconds of both modules at one size, for each mode."""
     B, T, I, H = size
@@ -80,7 +84,7 @@ def bench_size(
         times: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(repeats):
             for name in runs:  # interleaved
-                times[name].append(_timer(runs[name][mode], device))
+                times[name].append(_timer(runs[name][mode], device, clock))
         med = {name: statistics.median(ts) for name, ts in times.items()}
         ratio = med["lstm_course"] / med["nn.LSTM"]
         target = TARGETS.get((size, mode)) if device.type == "cpu" else None
@@ -115,20 +119,41 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print JSON rows instead of the table")
     parser.add_argument("--sizes", default=None, help="B,T,I,H;B,T,I,H;... (default: the three sizes of the issue)")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time with this thread's CPU time instead of wall time (needs --threads 1; robust to a shared CPU)",
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error("--threads must be at least 1")
+        torch.set_num_threads(args.threads)
+    if args.cpu_time and torch.get_num_threads() != 1:
+        parser.error("--cpu-time measures one thread only; add --threads 1")
+    clock = time.thread_time if args.cpu_time else time.perf_counter
     names = args.device or [d for d in available_devices() if d in ("cpu", "cuda")]
     devices = [get_device(name) for name in names]
     sizes = SIZES
     if args.sizes:
         sizes = [tuple(int(v) for v in s.split(",")) for s in args.sizes.split(";")]
-    rows = [row for device in devices for size in sizes for row in bench_size(size, device, args.repeats)]
-    meta = {"torch": torch.__version__, "threads": torch.get_num_threads(), "repeats": args.repeats}
+    rows = [row for device in devices for size in sizes for row in bench_size(size, device, args.repeats, clock=clock)]
+    meta = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "repeats": args.repeats,
+        "clock": "thread CPU time" if args.cpu_time else "wall time",
+    }
     if args.json:
         print(json.dumps({"meta": meta, "rows": rows}, indent=2))
     else:
-        print(f"torch {meta['torch']}, {meta['threads']} threads, median of {args.repeats} interleaved runs")
+        print(
+            f"torch {meta['torch']}, {meta['threads']} threads, {meta['clock']}, "
+            f"median of {args.repeats} interleaved runs"
+        )
         print(format_table(rows))
     return 0
 

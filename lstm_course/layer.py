@@ -18,7 +18,7 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 
 from . import _checks
-from .cell import cell_update, hidden_state
+from .cell import StepGates, cell_update, hidden_state, lstm_step
 from .layout import GATE_ORDER, CellWeights, from_torch_layout, split_gates
 
 __all__ = ["LSTM", "SequenceGates"]
@@ -35,47 +35,60 @@ class SequenceGates(NamedTuple):
     h_t: torch.Tensor
 
 
-# The activation of each stacked gate: the candidate g = c̃ is the one tanh.
-_ACTIVATION = {"i": torch.sigmoid, "f": torch.sigmoid, "g": torch.tanh, "o": torch.sigmoid}
-
-
-def _activate(a_t: torch.Tensor, hidden_size: int) -> dict[str, torch.Tensor]:
-    """Pre-activations ``(B, 4H)`` -> ``{'i': i_t, 'f': f_t, 'g': c̃_t, 'o': o_t}``, each ``(B, H)``."""
-    return {gate: _ACTIVATION[gate](a) for gate, a in split_gates(a_t, hidden_size).items()}
+# The activation of each stacked gate, applied in place: the candidate g = c̃ is the one tanh.
+_ACTIVATE_ = {"i": torch.sigmoid_, "f": torch.sigmoid_, "g": torch.tanh_, "o": torch.sigmoid_}
 
 
 def _run_steps(
-    xp: torch.Tensor, h: torch.Tensor, c: torch.Tensor, weight_hh: torch.Tensor, keep_gates: bool
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """The recurrence, one :func:`~lstm_course.cell.cell_update` and :func:`~lstm_course.cell.hidden_state` a step.
+    gates: torch.Tensor, h: torch.Tensor, c: torch.Tensor, weight_hh: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The recurrence, without autograd: one :func:`~lstm_course.cell.cell_update` and
+    :func:`~lstm_course.cell.hidden_state` per step.
 
-    ``xp (T, B, 4H)`` is :math:`W_{ih} x_t + b_{ih} + b_{hh}` for every step, ``h, c (B, H)`` the
-    initial states.  Returns ``hs (T, B, H)``, ``cs (T, B, H)``, the activated gates
-    ``(T, B, 4H)`` in PyTorch's row order when ``keep_gates`` (else ``None``) and ``h_T``.
-    Plain torch operations, so it also runs under autograd.
+    ``gates (T, B, 4H)`` holds :math:`W_{ih} x_t + b_{ih} + b_{hh}` for every step on entry and,
+    on return, the activated gates :math:`i_t, f_t, \tilde c_t, o_t` (PyTorch's row order): each
+    step adds :math:`W_{hh} h_{t-1}` and activates its rows where they lie, so the loop allocates
+    nothing but the new states.  ``h, c (B, H)`` are the initial states.
+    Returns ``hs (T, B, H)`` and ``cs (T, B, H)``, every step's :math:`h_t` and :math:`c_t`.
     """
     H = h.shape[-1]
     w_hh_t = weight_hh.t()  # (H, 4H)
-    hs, cs, acts = [], [], []
-    for xp_t in xp.unbind(0):  # unbind, not xp[t]: indexing in a loop makes backward O(T^2)
-        a_t = torch.addmm(xp_t, h, w_hh_t)  # (B, 4H) = W_ih x_t + W_hh h_{t-1} + b
-        g = _activate(a_t, H)  # each (B, H)
-        c = cell_update(g["f"], c, g["i"], g["g"])  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
-        h = hidden_state(g["o"], c)  # h_t = o_t ⊙ tanh(c_t)
+    rows = {k: v.unbind(0) for k, v in split_gates(gates, H).items()}  # gate -> T views (B, H)
+    hs, cs = [], []
+    for t, a_t in enumerate(gates.unbind(0)):  # a_t (B, 4H)
+        a_t.addmm_(h, w_hh_t)  # (B, 4H) W_ih x_t + W_hh h_{t-1} + b
+        g = {k: _ACTIVATE_[k](rows[k][t]) for k in GATE_ORDER}  # i_t, f_t, c̃_t, o_t, each (B, H)
+        c = cell_update(g["f"], c, g["i"], g["g"])  # (B, H) c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
+        h = hidden_state(g["o"], c)  # (B, H) h_t = o_t ⊙ tanh(c_t)
         hs.append(h)
         cs.append(c)
-        if keep_gates:
-            acts.append(g)
-    gates = None
-    if keep_gates:
-        gates = torch.cat([torch.stack([g[k] for g in acts]) for k in GATE_ORDER], dim=-1)  # (T, B, 4H)
-    return torch.stack(hs), torch.stack(cs), gates, h
+    return torch.stack(hs), torch.stack(cs)  # (T, B, H) each
+
+
+def _steps_with_autograd(
+    x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, weights: CellWeights
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+    """The textbook loop: :func:`~lstm_course.cell.lstm_step` at every step, under plain autograd.
+
+    Used when the gates are requested and gradients are needed, so the gates are differentiable.
+    ``x (T, B, I)``, ``h, c (B, H)``. Returns ``hs``, ``cs`` and ``{'f_t', 'i_t', 'c_tilde', 'o_t'}``,
+    each ``(T, B, H)``.
+    """
+    hs, cs, steps = [], [], []
+    for x_t in x.unbind(0):  # unbind, not x[t]: indexing in an autograd loop makes backward O(T^2)
+        h, c, step = lstm_step(x_t, h, c, weights, return_gates=True)  # (B, H), (B, H), StepGates
+        hs.append(h)
+        cs.append(c)
+        steps.append(step)
+    gates = {name: torch.stack([getattr(s, name) for s in steps]) for name in StepGates._fields}  # (T, B, H)
+    return torch.stack(hs), torch.stack(cs), gates
 
 
 class _LSTMFunction(torch.autograd.Function):
     r"""One LSTM layer with the hand-written backward (the course's ``reference`` backward, in torch).
 
-    Forward (no autograd graph) keeps the activated gates and the cell states.  Backward
+    Forward (no autograd graph) keeps the activated gates and the cell states.  With
+    :math:`a_t = W_{ih} x_t + W_{hh} h_{t-1} + b` the stacked pre-activations, backward
     loops from :math:`t = T` down to 1:
 
     .. math::
@@ -88,15 +101,17 @@ class _LSTMFunction(torch.autograd.Function):
         \delta a^{o}_t = \delta h_t \odot \tanh(c_t) \odot o_t (1 - o_t)
 
     and then :math:`\partial L/\partial W_{ih} = \sum_t \delta a_t^\top x_t`,
-    :math:`\partial L/\partial W_{hh} = \sum_t \delta a_t^\top h_{t-1}`, each one matrix product.
+    :math:`\partial L/\partial W_{hh} = \sum_t \delta a_t^\top h_{t-1}`,
+    :math:`\partial L/\partial x_t = W_{ih}^\top \delta a_t`, each one matrix product for all steps.
+    Everything in :math:`\delta a_t` that does not depend on the recurrence is computed for all
+    steps at once before the loop.
     """
 
     @staticmethod
     def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):  # x (T, B, I), h0/c0 (B, H)
-        xp = _project(x, weight_ih, bias_ih, bias_hh)  # (T, B, 4H)
-        hs, cs, gates, _ = _run_steps(xp, h0, c0, weight_hh, keep_gates=True)
+        gates = _project(x, weight_ih, bias_ih, bias_hh)  # (T, B, 4H)
+        hs, cs = _run_steps(gates, h0, c0, weight_hh)  # (T, B, H) each; gates now activated
         ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, hs, cs, gates)
-        ctx.has_bias = (bias_ih is not None, bias_hh is not None)
         return hs, hs[-1].clone(), cs[-1].clone()  # clones: outputs must not be views of each other
 
     @staticmethod
@@ -104,60 +119,59 @@ class _LSTMFunction(torch.autograd.Function):
     def backward(ctx, d_out, d_hn, d_cn):
         x, h0, c0, weight_ih, weight_hh, hs, cs, gates = ctx.saved_tensors
         T, B, H = hs.shape
-        act = split_gates(gates, H)  # each (T, B, H)
-        h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])  # (T, B, H)
-        c_prev = torch.cat([c0.unsqueeze(0), cs[:-1]])  # (T, B, H)
+        act = split_gates(gates, H)  # i, f, g (= c̃), o; each (T, B, H)
+        # Local factors of δa_t per unit of the carried δc_t (rows i, f, g) or δh_t (row o), for all
+        # steps at once, written in place into one (T, B, 4H) buffer to avoid large temporaries.
+        local = torch.empty_like(gates)  # (T, B, 4H)
+        loc = split_gates(local, H)  # views, each (T, B, H)
+        for k in ("i", "f", "o"):
+            torch.addcmul(act[k], act[k], act[k], value=-1, out=loc[k])  # σ' = σ - σ² = σ(1 - σ)
+        loc["i"].mul_(act["g"])  # c̃_t i_t(1 - i_t)
+        loc["f"][1:].mul_(cs[:-1])  # c_{t-1} f_t(1 - f_t)
+        loc["f"][0].mul_(c0)
+        torch.mul(act["g"], act["g"], out=loc["g"]).neg_().add_(1).mul_(act["i"])  # i_t (1 - c̃_t²)
         tanh_c = torch.tanh(cs)  # (T, B, H)
-        # Everything that does not depend on the backward recurrence, for all steps at once.
-        sig = {k: act[k] * (1 - act[k]) for k in ("i", "f", "o")}  # σ' = σ(1 - σ), each (T, B, H)
-        local = {  # ∂a-gradient per unit of the carried δc (i, f, g) or δh (o), each (T, B, H)
-            "i": act["g"] * sig["i"],
-            "f": c_prev * sig["f"],
-            "g": act["i"] * (1 - act["g"] * act["g"]),
-            "o": tanh_c * sig["o"],
-        }
-        local = torch.stack([local[k] for k in GATE_ORDER], dim=2)  # (T, B, 4, H)
-        dh_to_dc = act["o"] * (1 - tanh_c * tanh_c)  # ∂c-gradient per unit δh_t: o_t ⊙ (1 - tanh² c_t), (T, B, H)
-        f_t = act["f"]  # (T, B, H)
+        loc["o"].mul_(tanh_c)  # tanh(c_t) o_t(1 - o_t)
+        dh_to_dc = tanh_c.mul_(tanh_c).neg_().add_(1).mul_(act["o"])  # (T, B, H) o_t ⊙ (1 - tanh² c_t)
+
         d_out = d_out if d_out is not None else torch.zeros_like(hs)  # (T, B, H)
         dh = d_hn.clone() if d_hn is not None else torch.zeros_like(h0)  # (B, H)
         dc = d_cn.clone() if d_cn is not None else torch.zeros_like(c0)  # (B, H)
-        da = torch.empty_like(gates)  # (T, B, 4H) the pre-activation gradients δa_t
-        da4 = da.view(T, B, 4, H)  # (T, B, 4, H)
-        carrier = {"i": None, "f": None, "g": None, "o": None}
+        da = local  # (T, B, 4H) δa_t, written over its local factors step by step (one buffer less)
+        da_steps = da.view(T, B, 4, H).unbind(0)  # T views (B, 4, H)
+        d_out_steps, dh_to_dc_steps, f_steps = d_out.unbind(0), dh_to_dc.unbind(0), act["f"].unbind(0)
         for t in range(T - 1, -1, -1):
-            dh = dh + d_out[t]  # (B, H) δh_t
-            dc = torch.addcmul(dc, dh, dh_to_dc[t])  # (B, H) δc_t
-            carrier.update(i=dc, f=dc, g=dc, o=dh)
-            torch.mul(local[t], torch.stack([carrier[k] for k in GATE_ORDER], dim=1), out=da4[t])  # (B, 4, H)
+            dh = dh + d_out_steps[t]  # (B, H) δh_t
+            dc = torch.addcmul(dc, dh, dh_to_dc_steps[t])  # (B, H) δc_t
+            carried = {"i": dc, "f": dc, "g": dc, "o": dh}  # o_t acts on h_t directly, the others via c_t
+            da_steps[t].mul_(torch.stack([carried[k] for k in GATE_ORDER], dim=1))  # (B, 4, H) δa_t
             dh = da[t] @ weight_hh  # (B, H) δh_{t-1} = W_hh^T δa_t
-            dc = dc * f_t[t]  # (B, H) δc_{t-1} = f_t ⊙ δc_t
+            dc = dc * f_steps[t]  # (B, H) δc_{t-1} = f_t ⊙ δc_t
+
         da2 = da.view(T * B, 4 * H)  # (T·B, 4H)
-        grads = [None] * 7
-        if ctx.needs_input_grad[0]:
-            grads[0] = (da2 @ weight_ih).view(T, B, -1)  # (T, B, I)
-        grads[1], grads[2] = dh, dc  # (B, H) each
-        if ctx.needs_input_grad[3]:
-            grads[3] = da2.t() @ x.reshape(T * B, -1)  # (4H, I)
-        if ctx.needs_input_grad[4]:
-            grads[4] = da2.t() @ h_prev.reshape(T * B, H)  # (4H, H)
-        if ctx.needs_input_grad[5] or ctx.needs_input_grad[6]:
-            db = da2.sum(0)  # (4H,)
-            grads[5] = db if ctx.needs_input_grad[5] else None
-            grads[6] = db if ctx.needs_input_grad[6] else None
-        return tuple(grads)
+        needs = ctx.needs_input_grad
+        d_x = (da2 @ weight_ih).view(T, B, -1) if needs[0] else None  # (T, B, I)
+        d_w_ih = da2.t() @ x.reshape(T * B, -1) if needs[3] else None  # (4H, I)
+        d_w_hh = None
+        if needs[4]:  # Σ_t δa_t^T h_{t-1}, with h_0 for the first step
+            d_w_hh = torch.addmm(da[0].t() @ h0, da2[B:].t(), hs[:-1].reshape(-1, H))  # (4H, H)
+        d_b = da2.sum(0) if needs[5] or needs[6] else None  # (4H,)
+        return d_x, dh, dc, d_w_ih, d_w_hh, d_b if needs[5] else None, d_b if needs[6] else None
 
 
 def _project(
     x: torch.Tensor, weight_ih: torch.Tensor, bias_ih: torch.Tensor | None, bias_hh: torch.Tensor | None
 ) -> torch.Tensor:
-    """The input half of every gate for all steps in one matrix product: ``(T, B, I) -> (T, B, 4H)``."""
-    xp = x @ weight_ih.t()  # (T, B, 4H)
-    if bias_ih is not None:
-        xp = xp + bias_ih  # (T, B, 4H)
-    if bias_hh is not None:
-        xp = xp + bias_hh  # (T, B, 4H)
-    return xp
+    """The input half of every gate for all steps in one matrix product: ``(T, B, I) -> (T, B, 4H)``.
+
+    :math:`W_{ih} x_t + b_{ih} + b_{hh}`; both biases are added once here, not at every step.
+    """
+    T, B, I = x.shape
+    x2 = x.reshape(T * B, I)  # (T·B, I)
+    if bias_ih is None and bias_hh is None:
+        return (x2 @ weight_ih.t()).view(T, B, -1)  # (T, B, 4H)
+    bias = bias_ih if bias_hh is None else bias_hh if bias_ih is None else bias_ih + bias_hh  # (4H,)
+    return torch.addmm(bias, x2, weight_ih.t()).view(T, B, -1)  # (T, B, 4H)
 
 
 class LSTM(nn.Module):
@@ -401,17 +415,19 @@ class LSTM(nn.Module):
         needs_grad = torch.is_grad_enabled() and any(
             t is not None and t.requires_grad for t in (x, h0, c0, w_ih, w_hh, b_ih, b_hh)
         )
-        gates = None
-        if return_gates:
-            # Plain autograd through the same steps, so the returned gates are differentiable too.
-            hs, cs, gates, _ = _run_steps(_project(x, w_ih, b_ih, b_hh), h0, c0, w_hh, keep_gates=True)
+        if return_gates and needs_grad:
+            # The textbook loop under autograd, so that the returned gates are differentiable too.
+            hs, cs, gates = _steps_with_autograd(x, h0, c0, self.cell_weights())
             h_n, c_n = hs[-1], cs[-1]
         elif needs_grad:
             hs, h_n, c_n = _LSTMFunction.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
         else:
             with torch.no_grad():
-                hs, cs, _, h_n = _run_steps(_project(x, w_ih, b_ih, b_hh), h0, c0, w_hh, keep_gates=False)
-                c_n = cs[-1]
+                stacked = _project(x, w_ih, b_ih, b_hh)  # (T, B, 4H)
+                hs, cs = _run_steps(stacked, h0, c0, w_hh)  # (T, B, H) each
+                h_n, c_n = hs[-1], cs[-1]  # (B, H) each
+                act = split_gates(stacked, H)  # (T, B, H) each
+                gates = {"f_t": act["f"], "i_t": act["i"], "c_tilde": act["g"], "o_t": act["o"]}
         output = hs  # (T, B, H)
         if batched and self.batch_first:
             output = output.transpose(0, 1)  # (B, T, H)
@@ -421,8 +437,7 @@ class LSTM(nn.Module):
         h_n, c_n = h_n.reshape(state_shape), c_n.reshape(state_shape)
         if not return_gates:
             return output, (h_n, c_n)
-        act = split_gates(gates, H)  # each (T, B, H)
-        seq = SequenceGates(act["f"], act["i"], act["g"], act["o"], cs, hs)
+        seq = SequenceGates(gates["f_t"], gates["i_t"], gates["c_tilde"], gates["o_t"], cs, hs)
 
         def like_output(t: torch.Tensor) -> torch.Tensor:
             if batched and self.batch_first:

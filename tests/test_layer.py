@@ -190,13 +190,16 @@ def test_cell_weights_recompute_each_gate_like_nn_lstm():
     assert ours.weight_hh_l0.grad[H:2 * H].eq(1).all() and ours.weight_hh_l0.grad[:H].eq(0).all()
 
 
+@pytest.mark.parametrize("grad", [True, False], ids=["autograd-path", "no-grad-path"])
 @pytest.mark.parametrize("batch_first", [False, True])
-def test_return_gates_match_lstm_step(batch_first):
+def test_return_gates_match_lstm_step(batch_first, grad):
     T, B, I, H = 5, 2, 3, 4
     _, ours = _pair(I, H, batch_first=batch_first)
     x = torch.randn(B, T, I, dtype=torch.float64) if batch_first else torch.randn(T, B, I, dtype=torch.float64)
     hx = (torch.randn(1, B, H, dtype=torch.float64), torch.randn(1, B, H, dtype=torch.float64))
-    out, (h_n, c_n), gates = ours(x, hx, return_gates=True)
+    with torch.set_grad_enabled(grad):
+        out, (h_n, c_n), gates = ours(x, hx, return_gates=True)
+    assert out.requires_grad == grad
     assert isinstance(gates, SequenceGates)
     out_plain, (h_plain, c_plain) = ours(x, hx)
     torch.testing.assert_close(out, out_plain)
