@@ -33,6 +33,7 @@ class PageReport:
     widgets: dict[str, Any]  # views, mounted, problems
     sliders: list[dict[str, Any]]  # label, changed, value_before, value_after
     dark_images: list[dict[str, Any]]  # src, background (computed), in dark mode
+    dark_widget_text: list[dict[str, Any]]  # text, contrast (WCAG ratio against its background), in dark mode
     head_links: dict[str, list[str]]  # colab, binder, download: hrefs of the header's buttons
     screenshot: str | None
 
@@ -146,6 +147,32 @@ _DARK_BACKGROUNDS = """() => {
                     background: getComputedStyle(img).backgroundColor}));
 }"""
 
+# In dark mode: WCAG contrast of each widget text (label, readout, ...) against the background it is drawn on.
+_DARK_WIDGET_TEXT = """() => {
+  const rgba = (css) => {
+    const n = (css.match(/[\\d.]+/g) || []).map(Number);
+    return [n[0], n[1], n[2], n.length > 3 ? n[3] : 1];
+  };
+  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const lum = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0.5) return c;
+    }
+    return [255, 255, 255, 1];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll(".bd-article .jupyter-widgets *")) {
+    const text = Array.from(el.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE)
+      .map((n) => n.textContent).join("").trim();
+    if (!text || !el.getClientRects().length) continue;
+    const fg = lum(rgba(getComputedStyle(el).color)), bg = lum(background(el));
+    out.push({text: text.slice(0, 40), contrast: (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)});
+  }
+  return out;
+}"""
+
 
 def _is_offhost(url: str, base: str) -> bool:
     parts = urlsplit(url)
@@ -159,7 +186,9 @@ def _move_sliders(page: Any) -> list[dict[str, Any]]:
     handles = page.locator(".bd-article .widget-slider .noUi-handle")
     for k in range(handles.count()):
         handle = handles.nth(k)
-        slider = page.locator(".bd-article .widget-slider").nth(k)
+        if not handle.is_visible():  # e.g. inside a Stack page that is not shown
+            continue
+        slider = handle.locator("xpath=ancestor::*[contains(concat(' ', @class, ' '), ' widget-slider ')][1]")
         skip = slider.element_handle()
         label = slider.locator(".widget-label").first.inner_text() if slider.locator(".widget-label").count() else ""
         handle.scroll_into_view_if_needed()
@@ -218,6 +247,8 @@ def visit(browser: Any, base_url: str, rel: str, *, screenshot: Path | None = No
             shot = str(screenshot)
         sliders = _move_sliders(page)
         dark = page.evaluate(_DARK_BACKGROUNDS)
+        page.wait_for_timeout(400)  # let the theme's colour transitions finish
+        dark_widget_text = page.evaluate(_DARK_WIDGET_TEXT)
         page.wait_for_load_state("networkidle")
     finally:
         context.close()
@@ -225,7 +256,8 @@ def visit(browser: Any, base_url: str, rel: str, *, screenshot: Path | None = No
                       failed_requests=failed,
                       offhost_requests=offhost, links=data["links"], has_icon=data["has_icon"],
                       images=data["images"], math=data["math"],
-                      widgets=data["widgets"], sliders=sliders, dark_images=dark, head_links=data["head_links"],
+                      widgets=data["widgets"], sliders=sliders, dark_images=dark,
+                      dark_widget_text=dark_widget_text, head_links=data["head_links"],
                       screenshot=shot)
 
 

@@ -207,6 +207,12 @@ def test_figures_stay_readable_in_dark_mode(site_pages: dict) -> None:
     assert checked, "no figure in the site to check"
 
 
+def test_widget_text_stays_readable_in_dark_mode(site_pages: dict) -> None:
+    low = [f"{rel}: {t['text']!r} contrast {t['contrast']:.1f}" for rel, r in site_pages.items()
+           for t in r.dark_widget_text if t["contrast"] < 4.5]
+    assert not low, "widget text below WCAG's 4.5:1 contrast in dark mode:\n" + "\n".join(low)
+
+
 def test_each_chapter_has_a_screenshot(site_pages: dict) -> None:
     for rel in _chapters(site_pages):
         shot = site_pages[rel].screenshot
