@@ -223,6 +223,14 @@ class LSTM(nn.Module):
     :class:`SequenceGates` of ``f_t, i_t, c_tilde, o_t, c_t, h_t`` for every step, each shaped like
     ``output`` (differentiable; this path runs the steps under plain autograd, so it is slower).
     With ``check_finite=True`` NaN or inf in ``input`` or ``hx`` raises ``ValueError``.
+
+    How it computes: the input half :math:`W_{ih} x_t + b` of every gate for all steps is one
+    matrix product; then each step adds :math:`W_{hh} h_{t-1}`, applies the gates' activations
+    and calls :func:`~lstm_course.cell.cell_update` and :func:`~lstm_course.cell.hidden_state`.
+    Without gradients that loop runs as it is; with gradients it runs inside
+    :class:`_LSTMFunction`, whose backward is written out by hand (first derivatives only; for
+    second derivatives use ``return_gates=True``, which runs :func:`~lstm_course.cell.lstm_step`
+    under plain autograd).
     """
 
     def __init__(
@@ -287,6 +295,9 @@ class LSTM(nn.Module):
         with torch.no_grad():
             for p in self.parameters():
                 p.uniform_(-bound, bound, generator=generator)
+
+    def flatten_parameters(self) -> None:
+        """Does nothing; here so code written for ``torch.nn.LSTM`` runs unchanged."""
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
