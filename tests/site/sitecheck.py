@@ -207,8 +207,12 @@ def _move_sliders(page: Any) -> list[dict[str, Any]]:
     return results
 
 
-def visit(browser: Any, base_url: str, rel: str, *, screenshot: Path | None = None) -> PageReport:
-    """Load `rel` from the site served at `base_url` and record what the tests check."""
+def visit(browser: Any, base_url: str, rel: str, *, screenshot: Path | None = None,
+          stub: tuple[str, ...] = ()) -> PageReport:
+    """Load `rel` from the site served at `base_url` and record what the tests check.
+
+    `stub`: URL globs answered with an empty script instead of the site's file (to show a check catches its loss).
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     page = context.new_page()
     console_errors: list[str] = []
@@ -235,6 +239,8 @@ def visit(browser: Any, base_url: str, rel: str, *, screenshot: Path | None = No
     page.on("requestfailed", lambda req: failed.append(f"{req.failure} {req.url}"))
     # Nothing may leave the host: answer any such request with an error instead of letting it out.
     page.route("**/*", lambda route: route.abort() if _is_offhost(route.request.url, base_url) else route.continue_())
+    for pattern in stub:
+        page.route(pattern, lambda route: route.fulfill(status=200, content_type="text/javascript", body=""))
     try:
         page.goto(base_url + rel, wait_until="load")
         page.wait_for_load_state("networkidle")

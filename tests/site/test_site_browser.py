@@ -213,6 +213,26 @@ def test_widget_text_stays_readable_in_dark_mode(site_pages: dict) -> None:
     assert not low, "widget text below WCAG's 4.5:1 contrast in dark mode:\n" + "\n".join(low)
 
 
+def _math_and_widget_chapter(site_pages: dict) -> str:
+    both = [p for p in _chapters(site_pages) if site_pages[p].widgets["views"] and site_pages[p].math["total"]]
+    assert both, "no chapter with both equations and widgets"
+    return both[0]
+
+
+def test_without_the_hub_shim_the_widget_page_errors(browser: object, site_url: str, site_pages: dict) -> None:
+    """Control: the shim is what keeps widget pages with math clean, and the console check would see its loss."""
+    rel = _math_and_widget_chapter(site_pages)
+    report = sitecheck.visit(browser, site_url, rel, stub=("**/mathjax2-hub-shim.js*",))
+    assert any("Queue" in e for e in report.page_errors + report.console_errors), report.page_errors
+
+
+def test_without_mathjax_the_equation_check_fails(browser: object, site_url: str, site_pages: dict) -> None:
+    """Control: the typesetting check looks at the page, not at whether MathJax's file was served."""
+    rel = _math_and_widget_chapter(site_pages)
+    report = sitecheck.visit(browser, site_url, rel, stub=("**/mathjax/es5/tex-chtml.js*",))
+    assert report.math["untypeset"] and report.math["typeset"] == 0
+
+
 def test_each_chapter_has_a_screenshot(site_pages: dict) -> None:
     for rel in _chapters(site_pages):
         shot = site_pages[rel].screenshot
