@@ -142,6 +142,14 @@ def _client_class():
 WARM_UP = "import numpy, torch, lstm_course  # warm-up cell added by the grader"
 
 
+def _responds(client: Any, index: int, seconds: int = 5) -> bool:
+    """After a timeout and its interrupt: does the kernel run a trivial cell again?"""
+    client.timeout = seconds
+    started = time.monotonic()
+    client.execute_cell(nbformat.v4.new_code_cell("pass"), index)
+    return time.monotonic() - started < seconds
+
+
 def _run(cells: list, harness: str, workdir: str, timeout: float, cell_timeout: float) -> tuple[list[str], bool]:
     """Execute a warm-up cell, the student's cells, then the harness; return notes and whether the harness finished."""
     nb = nbformat.v4.new_notebook()
@@ -159,7 +167,6 @@ def _run(cells: list, harness: str, workdir: str, timeout: float, cell_timeout: 
     with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         client.execute_cell(nb.cells[0], 0)
         deadline = time.monotonic() + timeout
-        timed_out_before = False
         for index in range(1, len(nb.cells) - 1):
             left = deadline - time.monotonic()
             if left <= 1:
@@ -170,11 +177,10 @@ def _run(cells: list, harness: str, workdir: str, timeout: float, cell_timeout: 
             started = time.monotonic()
             client.execute_cell(cell, index)
             timed_out = time.monotonic() - started >= client.timeout
-            if timed_out and timed_out_before:  # the interrupt did not stop the previous cell either
-                notes.append(f"code cell {index - 1} runs an infinite loop that ignores interrupts; the kernel stopped "
+            if timed_out and not _responds(client, index):
+                notes.append(f"code cell {index} runs an infinite loop that ignores interrupts; the kernel stopped "
                              "responding, so the rest of the notebook was not run and nothing could be graded")
                 return notes, False
-            timed_out_before = timed_out
             for out in cell.outputs:
                 if out.get("output_type") == "error":
                     what = "ran too long (timed out)" if timed_out else \
