@@ -7,6 +7,10 @@
 - Each page is loaded once (`site_pages`), and everything the tests assert is recorded during that visit.
 - Without a Chromium the tests skip with the reason; under CI (`CI=true`) a missing browser is a failure.
 - Screenshots of each chapter go to `test-artifacts/screenshots/`.
+
+`fixtures/widgets_math.ipynb` is a scratch chapter (math, a slider `jslink`-ed to a `Stack` of images, a plot) for
+working on the site machinery without the real chapters: put it in a copy of the book with this `_config.yml`,
+build that, and point `LSTM_COURSE_SITE` at its `_build/html`.
 """
 
 from __future__ import annotations
