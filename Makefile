@@ -33,7 +33,7 @@ notebooks: $(STAMP)
 
 ## Test the built site in Chromium (tests/site; builds the book first if _build/html is missing or stale).
 site: $(STAMP)
-	$(PY) -m pytest tests/site -q -p no:cacheprovider
+	$(PY) -m pytest tests/site -q -rs -p no:cacheprovider
 
 ## Refresh _vendor/ (MathJax, require.js, the widget manager) from package-lock.json via npm.
 vendor:

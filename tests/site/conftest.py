@@ -36,8 +36,10 @@ SOURCES = ["_config.yml", "_toc.yml", "book", "lstm_course", "_static", "_js", "
 
 
 def _chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
+    """The Chromium to drive: `$CHROMIUM` if set (only that), else Debian's."""
+    candidates = [os.environ["CHROMIUM"]] if "CHROMIUM" in os.environ else [
+        "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")]
+    for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return candidate
     return None
