@@ -121,6 +121,8 @@ def browser(chromium_path: str) -> Iterator[object]:
 def site_pages(browser: object, site_url: str, site_dir: Path) -> dict[str, sitecheck.PageReport]:
     """Every HTML page of the site, loaded once in the browser: path -> what was seen."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):  # the folder shows this run only
+        old.unlink()
     reports = {}
     for rel in sitecheck.html_pages(site_dir):
         shot = SCREENSHOTS / (rel.replace("/", "__").removesuffix(".html") + ".png")
