@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import re
 import subprocess
 import sys
 import threading
@@ -98,8 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.build:
         start = time.perf_counter()
-        subprocess.run(["make", "book"], cwd=ROOT, check=True)
-        print(f"build time (make book): {time.perf_counter() - start:.0f} s")
+        result = subprocess.run(["make", "book"], cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if result.returncode != 0:
+            print(result.stdout[-6000:], result.stderr[-6000:], sep="\n", file=sys.stderr)
+            print(f"`make book` failed after {elapsed:.0f} s", file=sys.stderr)
+            return result.returncode
+        print(f"build time (make book, clean): {elapsed:.0f} s")
+        for name, seconds in re.findall(r"([\w./-]+\.ipynb): Executed notebook in ([\d.]+) seconds",
+                                      result.stdout + result.stderr):
+            print(f"  executed {Path(name).name} in {float(seconds):.1f} s")
     site = args.site
     if not (site / "index.html").is_file():
         print(f"no built site in {site}; run `make book`", file=sys.stderr)
