@@ -151,3 +151,25 @@ def test_choice_question_rejects_letters_that_are_not_options(capsys):
 def test_find_cell_finds_answer_variables():
     nb = solution_notebook("forget_gate")
     assert "q3_answer" in nb.cells[find_cell(nb, "q3_answer")].source
+
+
+def test_static_guard_follows_imports_aliases_and_helpers():
+    from lstm_course.exercises._guard import forbidden_uses, notebook_source
+
+    cells = [
+        "%matplotlib inline\nimport lstm_course as L\nfrom torch import nn",
+        "from lstm_course.cell import input_gate as ig",
+        "def helper(h, x, W, b):\n    return ig(h, x, W, b)",
+        "def forget_gate(h, x, W, b):\n    return helper(h, x, W, b)",
+        "def lstm_step(x, h, c, w):\n    return nn.LSTM(2, 3)",
+        "def output_gate(h, x, W, b):\n    return L.cell.output_gate(h, x, W, b)",
+        "def fine(h, x, W, b):\n    return (W @ torch.cat([h, x])).sigmoid()",
+        "def broken(:\n",  # a cell that does not parse is skipped, not fatal
+    ]
+    tree = notebook_source(cells)
+    forbidden = ("lstm_course.cell.input_gate", "lstm_course.cell.output_gate", "torch.nn.LSTM")
+    assert forbidden_uses(tree, "forget_gate", forbidden) == ["lstm_course.cell.input_gate"]  # via the helper
+    assert forbidden_uses(tree, "lstm_step", forbidden) == ["torch.nn.LSTM"]
+    assert forbidden_uses(tree, "output_gate", forbidden) == ["lstm_course.cell.output_gate"]
+    assert forbidden_uses(tree, "fine", forbidden) == []
+    assert forbidden_uses(tree, "missing", forbidden) == []

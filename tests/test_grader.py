@@ -7,6 +7,7 @@ Every submission below is graded once, in one module-scoped batch run through th
 
 from __future__ import annotations
 
+import ast
 import copy
 import csv
 import json
@@ -313,3 +314,43 @@ def test_grade_rejects_bad_arguments(tmp_path):
         grade([], tmp_path, exercise="nope")
     with pytest.raises(ValueError, match="jobs"):
         grade([], tmp_path, jobs=0)
+
+
+def test_harness_runs_in_its_own_namespace_and_is_judged_outside(tmp_path):
+    """Without a kernel: the harness source, exec'd next to a student namespace, neither reads nor
+    overwrites the student's names, and the grader judges what it saved."""
+    import torch
+
+    from lstm_course.exercises import _calls
+    from lstm_course.grading._harness import harness_source
+    from lstm_course.grading.grader import _judge
+
+    exercise = get_exercise("forget_gate")
+    user_ns: dict = {}
+    exec("import torch\n"
+         "def encode(v):\n    return v  # a student helper that shares a name with the harness\n"
+         "def forget_gate(h_prev, x_t, W_f, b_f):\n"
+         "    return encode(torch.sigmoid(torch.cat([h_prev, x_t], -1) @ W_f.T + b_f))\n"
+         "def kept_memory(f_t, c_prev):\n    return f_t + c_prev\n"
+         "q3_answer = 'b'\n", user_ns)
+    plans = {q.name: q.plan(5) for q in exercise.questions if hasattr(q, "plan")}
+    spec = {"call_timeout": 5.0, "questions": [
+        {"name": "q1", "kind": "code", "func": "forget_gate", "forbidden": [],
+         "calls": [_calls.encode(tuple(c.args)) for c in plans["q1"]]},
+        {"name": "q2", "kind": "code", "func": "kept_memory", "forbidden": [],
+         "calls": [_calls.encode(tuple(c.args)) for c in plans["q2"]]},
+        {"name": "q3", "kind": "choice", "variable": "q3_answer"}]}
+    torch.save(spec, tmp_path / "in.pt")
+
+    class FakeShell:
+        pass
+
+    shell = FakeShell()
+    shell.user_ns = user_ns
+    exec(harness_source(str(tmp_path / "in.pt"), str(tmp_path / "out.pt")), {"get_ipython": lambda: shell})
+    assert user_ns["encode"](3) == 3  # the student's helper survived
+    results = torch.load(tmp_path / "out.pt", weights_only=True)
+    no_source = ast.parse("")  # the static check is tested elsewhere
+    grades = {g.name: g for g in _judge(exercise, plans, results, no_source, 5.0)}
+    assert grades["q1"].points == 4 and grades["q3"].points == 1
+    assert grades["q2"].points == 0 and "wrong values" in grades["q2"].message
