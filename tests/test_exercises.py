@@ -173,3 +173,25 @@ def test_static_guard_follows_imports_aliases_and_helpers():
     assert forbidden_uses(tree, "output_gate", forbidden) == ["lstm_course.cell.output_gate"]
     assert forbidden_uses(tree, "fine", forbidden) == []
     assert forbidden_uses(tree, "missing", forbidden) == []
+
+
+def _body(source: str, func: str) -> list[str]:
+    """The statements of ``def func`` (docstring and imports left out), as AST dumps: comments do not count."""
+    import ast
+
+    fn = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == func)
+    body = [s for s in fn.body if not isinstance(s, (ast.Import, ast.ImportFrom))]
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        body = body[1:]
+    return [ast.dump(s) for s in body]
+
+
+@pytest.mark.parametrize("topic", WRITTEN)
+def test_solution_shown_by_solution_matches_the_solution_notebook(topic):
+    """`q.solution()` and the instructor notebook give the same answer (one answer, not two that drift)."""
+    nb = solution_notebook(topic)
+    for q in get_exercise(topic).questions:
+        if isinstance(q, CodeQuestion):
+            assert _body(q._solution, q.func_name) == _body(cell_source(nb, q.func_name), q.func_name), q.name
+        else:
+            assert f'"{q._answer}"' in cell_source(nb, q.variable), q.name
