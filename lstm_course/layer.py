@@ -36,7 +36,7 @@ class SequenceGates(NamedTuple):
 
 
 # The activation of each stacked gate, applied in place: the candidate g = c̃ is the one tanh.
-_ACTIVATE_ = {"i": torch.sigmoid_, "f": torch.sigmoid_, "g": torch.tanh_, "o": torch.sigmoid_}
+_ACTIVATE_IN_PLACE = {"i": torch.sigmoid_, "f": torch.sigmoid_, "g": torch.tanh_, "o": torch.sigmoid_}
 
 
 def _run_steps(
@@ -57,7 +57,7 @@ def _run_steps(
     hs, cs = [], []
     for t, a_t in enumerate(gates.unbind(0)):  # a_t (B, 4H)
         a_t.addmm_(h, w_hh_t)  # (B, 4H) W_ih x_t + W_hh h_{t-1} + b
-        g = {k: _ACTIVATE_[k](rows[k][t]) for k in GATE_ORDER}  # i_t, f_t, c̃_t, o_t, each (B, H)
+        g = {k: _ACTIVATE_IN_PLACE[k](rows[k][t]) for k in GATE_ORDER}  # i_t, f_t, c̃_t, o_t, each (B, H)
         c = cell_update(g["f"], c, g["i"], g["g"])  # (B, H) c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
         h = hidden_state(g["o"], c)  # (B, H) h_t = o_t ⊙ tanh(c_t)
         hs.append(h)

@@ -98,9 +98,10 @@ def test_parity_batch_first_and_no_bias(device, dtype, tol):
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype,tol", DTYPES)
-def test_parity_unbatched(device, dtype, tol):
+@pytest.mark.parametrize("batch_first", [False, True])  # batch_first does not apply to (T, I) input
+def test_parity_unbatched(device, dtype, tol, batch_first):
     T, I, H = 6, 4, 5
-    ref, ours = _pair(I, H, dtype=dtype, device=device)
+    ref, ours = _pair(I, H, dtype=dtype, device=device, batch_first=batch_first)
     gen = torch.Generator().manual_seed(3)
     x = torch.randn(T, I, generator=gen, dtype=dtype).to(device).requires_grad_()
     hx = tuple(torch.randn(1, H, generator=gen, dtype=dtype).to(device).requires_grad_() for _ in range(2))
