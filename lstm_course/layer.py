@@ -35,6 +35,31 @@ class SequenceGates(NamedTuple):
     h_t: torch.Tensor
 
 
+def _onednn_linear_available() -> bool:
+    try:
+        return bool(torch.backends.mkldnn.is_available()) and hasattr(torch.ops.mkldnn, "_linear_pointwise")
+    except (AttributeError, RuntimeError):
+        return False
+
+
+_ONEDNN_LINEAR = _onednn_linear_available()
+_ONEDNN_MIN_MACS = 1 << 20
+
+
+def _linear(a: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """:math:`a w^\\top (+ b)`: ``(M, K), (N, K) -> (M, N)``, the plain matrix product of a linear layer.
+
+    Why not always ``a @ w.t()``: on CPUs where PyTorch's BLAS (MKL) runs a slower code path than its
+    oneDNN library (measured on this course's AMD machines: about 2x at these shapes), float32
+    products go through oneDNN's plain linear kernel. Same numbers, no fused RNN kernel; every other
+    device and dtype, and small products, use ``torch.addmm``/``@``.
+    """
+    big = a.shape[0] * w.shape[0] * w.shape[1] >= _ONEDNN_MIN_MACS  # below this, call overhead dominates
+    if big and _ONEDNN_LINEAR and a.device.type == "cpu" and a.dtype == torch.float32 and not a.requires_grad:
+        return torch.ops.mkldnn._linear_pointwise(a, w, bias, "none", [], "")
+    return a @ w.t() if bias is None else torch.addmm(bias, a, w.t())
+
+
 # The activation of each stacked gate, applied in place: the candidate g = c̃ is the one tanh.
 _ACTIVATE_IN_PLACE = {"i": torch.sigmoid_, "f": torch.sigmoid_, "g": torch.tanh_, "o": torch.sigmoid_}
 
@@ -52,11 +77,10 @@ def _run_steps(
     Returns ``hs (T, B, H)`` and ``cs (T, B, H)``, every step's :math:`h_t` and :math:`c_t`.
     """
     H = h.shape[-1]
-    w_hh_t = weight_hh.t()  # (H, 4H)
     rows = {k: v.unbind(0) for k, v in split_gates(gates, H).items()}  # gate -> T views (B, H)
     hs, cs = [], []
     for t, a_t in enumerate(gates.unbind(0)):  # a_t (B, 4H)
-        a_t.addmm_(h, w_hh_t)  # (B, 4H) W_ih x_t + W_hh h_{t-1} + b
+        a_t.add_(_linear(h, weight_hh))  # (B, 4H) W_ih x_t + W_hh h_{t-1} + b
         g = {k: _ACTIVATE_IN_PLACE[k](rows[k][t]) for k in GATE_ORDER}  # i_t, f_t, c̃_t, o_t, each (B, H)
         c = cell_update(g["f"], c, g["i"], g["g"])  # (B, H) c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
         h = hidden_state(g["o"], c)  # (B, H) h_t = o_t ⊙ tanh(c_t)
@@ -139,18 +163,19 @@ class _LSTMFunction(torch.autograd.Function):
         dc = d_cn.clone() if d_cn is not None else torch.zeros_like(c0)  # (B, H)
         da = local  # (T, B, 4H) δa_t, written over its local factors step by step (one buffer less)
         da_steps = da.view(T, B, 4, H).unbind(0)  # T views (B, 4, H)
+        weight_hh_t = weight_hh.t().contiguous()  # (H, 4H), so that δa_t W_hh is a plain linear product
         d_out_steps, dh_to_dc_steps, f_steps = d_out.unbind(0), dh_to_dc.unbind(0), act["f"].unbind(0)
         for t in range(T - 1, -1, -1):
             dh = dh + d_out_steps[t]  # (B, H) δh_t
             dc = torch.addcmul(dc, dh, dh_to_dc_steps[t])  # (B, H) δc_t
             carried = {"i": dc, "f": dc, "g": dc, "o": dh}  # o_t acts on h_t directly, the others via c_t
             da_steps[t].mul_(torch.stack([carried[k] for k in GATE_ORDER], dim=1))  # (B, 4, H) δa_t
-            dh = da[t] @ weight_hh  # (B, H) δh_{t-1} = W_hh^T δa_t
+            dh = _linear(da[t], weight_hh_t)  # (B, H) δh_{t-1} = W_hh^T δa_t
             dc = dc * f_steps[t]  # (B, H) δc_{t-1} = f_t ⊙ δc_t
 
         da2 = da.view(T * B, 4 * H)  # (T·B, 4H)
         needs = ctx.needs_input_grad
-        d_x = (da2 @ weight_ih).view(T, B, -1) if needs[0] else None  # (T, B, I)
+        d_x = _linear(da2, weight_ih.t().contiguous()).view(T, B, -1) if needs[0] else None  # (T, B, I)
         d_w_ih = da2.t() @ x.reshape(T * B, -1) if needs[3] else None  # (4H, I)
         d_w_hh = None
         if needs[4]:  # Σ_t δa_t^T h_{t-1}, with h_0 for the first step
@@ -168,10 +193,8 @@ def _project(
     """
     T, B, I = x.shape
     x2 = x.reshape(T * B, I)  # (T·B, I)
-    if bias_ih is None and bias_hh is None:
-        return (x2 @ weight_ih.t()).view(T, B, -1)  # (T, B, 4H)
-    bias = bias_ih if bias_hh is None else bias_hh if bias_ih is None else bias_ih + bias_hh  # (4H,)
-    return torch.addmm(bias, x2, weight_ih.t()).view(T, B, -1)  # (T, B, 4H)
+    bias = bias_ih if bias_hh is None else bias_hh if bias_ih is None else bias_ih + bias_hh  # (4H,) or None
+    return _linear(x2, weight_ih, bias).view(T, B, -1)  # (T, B, 4H)
 
 
 class LSTM(nn.Module):
