@@ -121,6 +121,21 @@ def test_parity_random_sizes(seed):
     _assert_parity(ref, ours, x, hx, 1e-10)
 
 
+def test_parity_at_benchmark_sizes_float32():
+    """Sizes large enough that the layer's float32 products take its oneDNN path (see layer._linear)."""
+    import lstm_course.layer as layer
+
+    T, B, I, H = 4, 32, 64, 128
+    assert B * 4 * H * H >= layer._ONEDNN_MIN_MACS  # the per-step product is on the fast path
+    ref, ours = _pair(I, H, dtype=torch.float32, ours_first=True)
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randn(T, B, I, generator=gen).requires_grad_()
+    hx = tuple(torch.randn(1, B, H, generator=gen).requires_grad_() for _ in range(2))
+    _assert_parity(ref, ours, x, hx, 1e-5)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x)[0], ref(x)[0], atol=1e-5, rtol=1e-5)
+
+
 def test_no_grad_and_grad_paths_agree_and_grad_only_for_params():
     ref, ours = _pair(4, 5)
     x = torch.randn(6, 2, 4, dtype=torch.float64)  # input does not require grad, the parameters do
