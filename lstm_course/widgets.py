@@ -301,6 +301,16 @@ def _finish(fig: Figure, alt: str) -> Figure:
     return fig
 
 
+def _gate_on_sigmoid(z: float, gate: str, bars: dict, *, ylim: tuple[float, float], alt: str) -> Figure:
+    """Two panels: gate ``gate`` (``"f"``, ``"o"``…) marked on the sigmoid at pre-activation ``z``, and ``bars``."""
+    fig, (a1, a2) = _fig(8.4, 3.0, 2)
+    viz.plot_activation("sigmoid", ax=a1, mark=z, label=rf"${gate}_t$")
+    a1.set_xlabel(rf"pre-activation $W_{gate}[h_{{t-1}}, x_t] + b_{gate}$")
+    viz.plot_gate_values(bars, ax=a2)
+    a2.set_ylim(*ylim)
+    return _finish(fig, alt)
+
+
 def _grid(lo: float, hi: float, n: int) -> list[float]:
     return [round(float(v), 6) for v in np.linspace(lo, hi, n)]
 
@@ -313,13 +323,10 @@ def forget_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
 
     def view(z: float) -> Figure:
         n = forget_gate_numbers(z)
-        fig, (a1, a2) = _fig(8.4, 3.0, 2)
-        viz.plot_activation("sigmoid", ax=a1, mark=z, label=r"$f_t$")
-        a1.set_xlabel(r"pre-activation $W_f[h_{t-1}, x_t] + b_f$")
-        viz.plot_gate_values({"c_prev": n["c_prev"], "f_t": n["f_t"], "f_c_prev": n["f_c_prev"]}, ax=a2)
-        a2.set_ylim(-1.7, 1.7)
-        return _finish(fig, f"Forget gate at pre-activation {z:.2f}: f_t = {n['f_t'][0]:.2f}; "
-                            f"c_(t-1) = {viz._fmt(n['c_prev'])} becomes f_t * c_(t-1) = {viz._fmt(n['f_c_prev'])}.")
+        return _gate_on_sigmoid(
+            z, "f", {"c_prev": n["c_prev"], "f_t": n["f_t"], "f_c_prev": n["f_c_prev"]}, ylim=(-1.7, 1.7),
+            alt=f"Forget gate at pre-activation {z:.2f}: f_t = {n['f_t'][0]:.2f}; "
+                f"c_(t-1) = {viz._fmt(n['c_prev'])} becomes f_t * c_(t-1) = {viz._fmt(n['f_c_prev'])}.")
 
     return explorer(view, values, description=r"pre-activation of $f_t$", value=0.0, records=records)
 
@@ -363,13 +370,10 @@ def output_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
 
     def view(b: float) -> Figure:
         n = output_gate_numbers(b)
-        fig, (a1, a2) = _fig(8.4, 3.0, 2)
-        viz.plot_activation("sigmoid", ax=a1, mark=b, label=r"$o_t$")
-        a1.set_xlabel(r"pre-activation $W_o[h_{t-1}, x_t] + b_o$")
-        viz.plot_gate_values({"o_t": n["o_t"], "tanh_c_t": n["tanh_c_t"], "h_t": n["h_t"]}, ax=a2)
-        a2.set_ylim(-1.1, 1.1)
-        return _finish(fig, f"Output bias b_o = {b:.2f}: o_t = {n['o_t'][0]:.2f}; tanh(c_t) = "
-                            f"{viz._fmt(n['tanh_c_t'])} gives h_t = {viz._fmt(n['h_t'])}.")
+        return _gate_on_sigmoid(
+            b, "o", {"o_t": n["o_t"], "tanh_c_t": n["tanh_c_t"], "h_t": n["h_t"]}, ylim=(-1.1, 1.1),
+            alt=f"Output bias b_o = {b:.2f}: o_t = {n['o_t'][0]:.2f}; tanh(c_t) = "
+                f"{viz._fmt(n['tanh_c_t'])} gives h_t = {viz._fmt(n['h_t'])}.")
 
     return explorer(view, values, description=r"output bias $b_o$", value=0.0, records=records)
 
