@@ -4,10 +4,11 @@ Modules: :mod:`~lstm_course.cell` (the six equations), :mod:`~lstm_course.layout
 (PyTorch's gate order), :mod:`~lstm_course.layer` (a sequence module that loads
 ``torch.nn.LSTM`` state dicts), :mod:`~lstm_course.reference` (numpy forward and
 hand-written backward), :mod:`~lstm_course.gradients`, :mod:`~lstm_course.tasks`,
+:mod:`~lstm_course.probes` (linear probes and the surviving first write),
 :mod:`~lstm_course.viz`, :mod:`~lstm_course.widgets` and the exercise tools.
 """
 
-from . import gradients, reference, tasks, viz, widgets
+from . import gradients, probes, reference, tasks, viz, widgets
 from .cell import (
     StepGates,
     candidate,
@@ -82,6 +83,7 @@ __all__ = [
     "lstm_step_forward",
     "numerical_gradient",
     "output_gate",
+    "probes",
     "reference",
     "rel_error",
     "rnn_gradient_norms",
