@@ -1,11 +1,12 @@
-r"""``LSTM``: a one-layer sequence module with ``torch.nn.LSTM``'s interface, run on the course's step math.
+r"""``LSTM``: a sequence module with ``torch.nn.LSTM``'s interface, run on the course's step math.
 
 It keeps PyTorch's parameter names and layout, so ``state_dict()``\ s move both ways
 between :class:`LSTM` and ``torch.nn.LSTM``, and computes every step with the
 equations of :mod:`lstm_course.cell` (no call into ``nn.LSTM``, ``torch.lstm`` or a
-fused RNN kernel).  The backward pass is the hand-written LSTM backward
-(:class:`_LSTMFunction`): one loop backwards over time, then each weight gradient
-as one matrix product.
+fused RNN kernel).  One layer in one direction is the unit of work: its backward pass is the
+hand-written LSTM backward (:class:`_LSTMFunction`): one loop backwards over time, then each
+weight gradient as one matrix product.  Stacked layers and the reverse direction are composed
+from that unit by :func:`lstm_course._stacking.run_layers`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 
 from . import _checks
+from ._stacking import check_stack_arguments, param_suffix, run_layers
 from .cell import StepGates, cell_update, hidden_state, lstm_step
 from .layout import GATE_ORDER, CellWeights, from_torch_layout, split_gates
 
@@ -197,10 +199,48 @@ def _project(
     return _linear(x2, weight_ih, bias).view(T, B, -1)  # (T, B, 4H)
 
 
-class LSTM(nn.Module):
-    r"""A one-layer LSTM over a sequence, with ``torch.nn.LSTM``'s interface and the book's equations.
+def _lstm_direction(
+    x: torch.Tensor,
+    h0: torch.Tensor,
+    c0: torch.Tensor,
+    weight_ih: torch.Tensor,
+    weight_hh: torch.Tensor,
+    bias_ih: torch.Tensor | None,
+    bias_hh: torch.Tensor | None,
+    *,
+    return_gates: bool,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor], SequenceGates | None]:
+    """One layer in one direction: ``x (T, B, I)``, ``h0, c0 (B, H)`` -> ``hs (T, B, H)``, ``(h_n, c_n)``, gates.
 
-    For each element of the input sequence, each step computes (book notation,
+    Three ways to the same numbers: without gradients, :func:`_run_steps` under ``no_grad``; with
+    gradients, :class:`_LSTMFunction` (hand-written backward); with gradients and ``return_gates``,
+    :func:`_steps_with_autograd` so that the gates are differentiable too. ``gates`` is a
+    :class:`SequenceGates` of ``(T, B, H)`` tensors when ``return_gates``, else ``None``.
+    """
+    needs_grad = torch.is_grad_enabled() and any(
+        t is not None and t.requires_grad for t in (x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
+    )
+    if return_gates and needs_grad:
+        # The textbook loop under autograd, so that the returned gates are differentiable too.
+        weights = from_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh)
+        hs, cs, g = _steps_with_autograd(x, h0, c0, weights)  # (T, B, H) each
+        return hs, (hs[-1], cs[-1]), SequenceGates(g["f_t"], g["i_t"], g["c_tilde"], g["o_t"], cs, hs)
+    if needs_grad:
+        hs, h_n, c_n = _LSTMFunction.apply(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
+        return hs, (h_n, c_n), None
+    with torch.no_grad():
+        stacked = _project(x, weight_ih, bias_ih, bias_hh)  # (T, B, 4H)
+        hs, cs = _run_steps(stacked, h0, c0, weight_hh)  # (T, B, H) each
+    if not return_gates:
+        return hs, (hs[-1], cs[-1]), None
+    act = split_gates(stacked, h0.shape[-1])  # (T, B, H) each, activated in place by _run_steps
+    return hs, (hs[-1], cs[-1]), SequenceGates(act["f"], act["i"], act["g"], act["o"], cs, hs)
+
+
+class LSTM(nn.Module):
+    r"""An LSTM over a sequence, with ``torch.nn.LSTM``'s interface and the book's equations.
+
+    For each element of the input sequence, each step of each layer computes (book notation,
     ``shared/NOTATION.md``)
 
     .. math::
@@ -211,23 +251,30 @@ class LSTM(nn.Module):
         o_t &= \sigma(W_o [h_{t-1}, x_t] + b_o) \\
         h_t &= o_t \odot \tanh(c_t)
 
-    where :math:`\sigma` is the sigmoid and :math:`\odot` the element-wise product.
+    where :math:`\sigma` is the sigmoid and :math:`\odot` the element-wise product.  In a stack,
+    layer :math:`l > 1` reads as its :math:`x_t` the output :math:`h_t` of layer :math:`l - 1`
+    (both directions concatenated when bidirectional), with dropout applied to it in training mode.
 
     Args:
         input_size: ``I``, the number of features of :math:`x_t`.
         hidden_size: ``H``, the size of :math:`h_t` and :math:`c_t`.
-        num_layers, dropout, bidirectional, proj_size: accepted for compatibility with
-            ``torch.nn.LSTM``; only ``1``, ``0.0``, ``False`` and ``0`` are supported.
-        bias: if ``False``, the layer has no ``bias_ih_l0`` / ``bias_hh_l0``.
+        num_layers: ``L``, the number of stacked layers (default 1).
+        bias: if ``False``, the layers have no ``bias_ih_l*`` / ``bias_hh_l*``.
         batch_first: if ``True``, batched input and output are ``(B, T, ·)`` instead of ``(T, B, ·)``.
+        dropout: the probability of zeroing each element of every layer's output except the last
+            layer's, in training mode only (``model.train()``), as ``nn.LSTM``; 0 by default.
+        bidirectional: if ``True``, each layer also reads the sequence backwards (``D = 2`` directions).
+        proj_size: must be 0; ``nn.LSTM``'s projection of :math:`h_t` is not part of the course.
         device, dtype: where and in which floating-point type to create the parameters.
 
     Parameters (PyTorch's names and layout; rows stacked in gate order **i, f, g, o**,
     ``g`` being the candidate :math:`\tilde c_t`; all initialised from
-    :math:`\mathcal U(-1/\sqrt H, 1/\sqrt H)` as in ``nn.LSTM``):
-        - ``weight_ih_l0`` ``(4H, I)``: :math:`[W_{ii} | W_{if} | W_{ig} | W_{io}]`
-        - ``weight_hh_l0`` ``(4H, H)``: :math:`[W_{hi} | W_{hf} | W_{hg} | W_{ho}]`
-        - ``bias_ih_l0``, ``bias_hh_l0`` ``(4H,)``
+    :math:`\mathcal U(-1/\sqrt H, 1/\sqrt H)` as in ``nn.LSTM``), for each layer ``k`` and,
+    when bidirectional, again with the suffix ``_reverse``:
+        - ``weight_ih_l{k}`` ``(4H, I)`` for ``k = 0``, ``(4H, D·H)`` above:
+          :math:`[W_{ii} | W_{if} | W_{ig} | W_{io}]`
+        - ``weight_hh_l{k}`` ``(4H, H)``: :math:`[W_{hi} | W_{hf} | W_{hg} | W_{ho}]`
+        - ``bias_ih_l{k}``, ``bias_hh_l{k}`` ``(4H,)``
 
     The book's matrices are :math:`W_f = [W_{hh}[H{:}2H] \mid W_{ih}[H{:}2H]]` (hidden first) and
     :math:`b_f = b_{ih}[H{:}2H] + b_{hh}[H{:}2H]`, and likewise for the other gates; see
@@ -235,25 +282,35 @@ class LSTM(nn.Module):
 
     Inputs: ``input, hx=None``
         - ``input``: ``(T, B, I)``, ``(B, T, I)`` with ``batch_first=True``, or unbatched ``(T, I)``.
-        - ``hx = (h_0, c_0)``: each ``(1, B, H)``, or ``(1, H)`` for unbatched input; zeros if omitted.
+        - ``hx = (h_0, c_0)``: each ``(L·D, B, H)``, or ``(L·D, H)`` for unbatched input; zeros if
+          omitted. Row ``k = layer·D + direction`` (direction 0 forward, 1 reverse).
 
     Outputs: ``output, (h_n, c_n)``
-        - ``output``: :math:`h_t` for every step, ``(T, B, H)`` (``(B, T, H)`` with ``batch_first``, ``(T, H)``
-          unbatched).
-        - ``h_n``, ``c_n``: the last step's states, ``(1, B, H)`` (``(1, H)`` unbatched).
+        - ``output``: the last layer's :math:`h_t` for every step, both directions concatenated
+          (forward first): ``(T, B, D·H)`` (``(B, T, D·H)`` with ``batch_first``, ``(T, D·H)`` unbatched).
+          The reverse direction's :math:`h_t` at position :math:`t` is the one it computed after
+          reading :math:`x_T, \dots, x_t`.
+        - ``h_n``, ``c_n``: every layer's and direction's last state, ``(L·D, B, H)`` (``(L·D, H)``
+          unbatched), rows ordered as ``h_0``'s. For the reverse direction the last state is the one at
+          :math:`t = 1`.
 
-    With ``return_gates=True`` the call returns ``output, (h_n, c_n), gates``, where ``gates`` is a
-    :class:`SequenceGates` of ``f_t, i_t, c_tilde, o_t, c_t, h_t`` for every step, each shaped like
-    ``output`` (differentiable; this path runs the steps under plain autograd, so it is slower).
+    With ``return_gates=True`` the call returns ``output, (h_n, c_n), gates``. For one layer in one
+    direction ``gates`` is a :class:`SequenceGates` of ``f_t, i_t, c_tilde, o_t, c_t, h_t`` for every
+    step, each shaped like ``output``; otherwise ``gates`` is a tuple of ``L·D`` such
+    :class:`SequenceGates`, one per (layer, direction) in ``h_n``'s row order, each field shaped
+    ``(T, B, H)`` (``(B, T, H)`` with ``batch_first``, ``(T, H)`` unbatched) and in time order
+    :math:`t = 1..T` for both directions. With gradients enabled the gates are differentiable (this
+    path runs the steps under plain autograd, so it is slower).
     With ``check_finite=True`` NaN or inf in ``input`` or ``hx`` raises ``ValueError``.
 
-    How it computes: the input half :math:`W_{ih} x_t + b` of every gate for all steps is one
-    matrix product; then each step adds :math:`W_{hh} h_{t-1}`, applies the gates' activations
-    and calls :func:`~lstm_course.cell.cell_update` and :func:`~lstm_course.cell.hidden_state`.
+    How it computes: each layer and direction is one run of the single-direction LSTM: the input
+    half :math:`W_{ih} x_t + b` of every gate for all steps is one matrix product; then each step
+    adds :math:`W_{hh} h_{t-1}`, applies the gates' activations and calls
+    :func:`~lstm_course.cell.cell_update` and :func:`~lstm_course.cell.hidden_state`.
     Without gradients that loop runs as it is; with gradients it runs inside
     :class:`_LSTMFunction`, whose backward is written out by hand (first derivatives only; for
     second derivatives use ``return_gates=True``, which runs :func:`~lstm_course.cell.lstm_step`
-    under plain autograd).
+    under plain autograd). One layer in one direction is exactly one such run.
     """
 
     def __init__(
@@ -273,23 +330,12 @@ class LSTM(nn.Module):
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
-        unsupported = [
-            (name, value, want)
-            for name, value, want in (
-                ("num_layers", num_layers, 1),
-                ("dropout", dropout, 0.0),
-                ("bidirectional", bidirectional, False),
-                ("proj_size", proj_size, 0),
-            )
-            if value != want
-        ]
-        if unsupported:
-            name, value, want = unsupported[0]
+        if proj_size != 0:
             raise ValueError(
-                f"lstm_course.LSTM supports one unidirectional layer without dropout or projection "
-                f"(num_layers=1, dropout=0.0, bidirectional=False, proj_size=0); got {name}={value!r}. "
-                f"Use {name}={want!r}, or stack layers yourself, or use torch.nn.LSTM."
+                f"lstm_course.LSTM does not support proj_size={proj_size!r} (nn.LSTM's projection of h_t, "
+                "which the course does not teach). Use proj_size=0, or torch.nn.LSTM for projections."
             )
+        check_stack_arguments("lstm_course.LSTM", num_layers, dropout, bidirectional)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"`dtype` must be a floating-point dtype such as torch.float32, got {dtype}.")
         self.input_size = input_size
@@ -301,16 +347,36 @@ class LSTM(nn.Module):
         self.bidirectional = bidirectional
         self.proj_size = proj_size
         factory = {"device": device, "dtype": dtype}
-        H, I = hidden_size, input_size
-        self.weight_ih_l0 = nn.Parameter(torch.empty(4 * H, I, **factory))  # (4H, I)
-        self.weight_hh_l0 = nn.Parameter(torch.empty(4 * H, H, **factory))  # (4H, H)
-        if bias:
-            self.bias_ih_l0 = nn.Parameter(torch.empty(4 * H, **factory))  # (4H,)
-            self.bias_hh_l0 = nn.Parameter(torch.empty(4 * H, **factory))  # (4H,)
-        else:
-            self.register_parameter("bias_ih_l0", None)
-            self.register_parameter("bias_hh_l0", None)
+        H, D = hidden_size, self.num_directions
+        self._flat_weights_names: list[str] = []
+        for layer in range(num_layers):
+            layer_in = input_size if layer == 0 else D * H
+            for direction in range(D):
+                sfx = param_suffix(layer, direction)
+                shapes = {"weight_ih": (4 * H, layer_in), "weight_hh": (4 * H, H)}  # (4H, I or D·H), (4H, H)
+                if bias:
+                    shapes |= {"bias_ih": (4 * H,), "bias_hh": (4 * H,)}  # (4H,) each
+                for kind, shape in shapes.items():
+                    self.register_parameter(kind + sfx, nn.Parameter(torch.empty(shape, **factory)))
+                    self._flat_weights_names.append(kind + sfx)
+                if not bias:
+                    self.register_parameter("bias_ih" + sfx, None)
+                    self.register_parameter("bias_hh" + sfx, None)
         self.reset_parameters()
+
+    @property
+    def num_directions(self) -> int:
+        """``D``: 2 when bidirectional, else 1."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def all_weights(self) -> list[list[nn.Parameter]]:
+        """The parameters of every (layer, direction), in ``h_n``'s row order, as ``nn.LSTM.all_weights``."""
+        D = self.num_directions
+        return [[getattr(self, kind + param_suffix(layer, d))
+                 for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                 if getattr(self, kind + param_suffix(layer, d)) is not None]
+                for layer in range(self.num_layers) for d in range(D)]
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Draw every parameter from :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`, as ``nn.LSTM`` does."""
@@ -324,21 +390,34 @@ class LSTM(nn.Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
         if not self.bias:
             s += ", bias=False"
         if self.batch_first:
             s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
         return s
 
     # ----- the book's layout -------------------------------------------------------------------
 
-    def cell_weights(self) -> CellWeights:
-        """The book's per-gate parameters (each ``W_*`` ``(H, H+I)`` on :math:`[h_{t-1}, x_t]`, ``b_*`` ``(H,)``).
+    def cell_weights(self, layer: int = 0, reverse: bool = False) -> CellWeights:
+        """The book's per-gate parameters of one layer and direction (default: the first layer, forward).
 
-        A differentiable view built with :func:`~lstm_course.layout.from_torch_layout`; pass it to
-        :func:`~lstm_course.cell.lstm_step` to run one step by hand.
+        Each ``W_*`` is ``(H, H+I)`` on :math:`[h_{t-1}, x_t]` (``I`` is ``D·H`` above the first layer),
+        each ``b_*`` ``(H,)``. A differentiable view built with :func:`~lstm_course.layout.from_torch_layout`;
+        pass it to :func:`~lstm_course.cell.lstm_step` to run one step by hand.
         """
-        return from_torch_layout(self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0, self.bias_hh_l0)
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.num_layers:
+            raise ValueError(f"`layer` must be an int in [0, {self.num_layers - 1}], got {layer!r}.")
+        if reverse and not self.bidirectional:
+            raise ValueError("`reverse=True` needs a bidirectional LSTM; this one has one direction.")
+        sfx = param_suffix(layer, 1 if reverse else 0)
+        p = {kind: getattr(self, kind + sfx) for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        return from_torch_layout(p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"])
 
     @property
     def W_f(self) -> torch.Tensor:
@@ -410,14 +489,15 @@ class LSTM(nn.Module):
             raise TypeError(f"`hx` must be a tuple (h_0, c_0) of two tensors or None, got {type(hx).__name__}.")
         h_0 = _checks.as_float_tensor("h_0", hx[0])
         c_0 = _checks.as_float_tensor("c_0", hx[1])
-        H = self.hidden_size
+        H, LD = self.hidden_size, self.num_layers * self.num_directions
         if input.dim() == 3:
             B = input.shape[0] if self.batch_first else input.shape[1]
-            expected = (1, B, H)
+            expected = (LD, B, H)
         else:
-            expected = (1, H)
-        _checks.check_shape("h_0", h_0, expected)
-        _checks.check_shape("c_0", c_0, expected)
+            expected = (LD, H)
+        where = f" (num_layers · directions = {self.num_layers} · {self.num_directions} rows)" if LD > 1 else ""
+        _checks.check_shape("h_0", h_0, expected, where)
+        _checks.check_shape("c_0", c_0, expected, where)
         _checks.check_same_device(input=input, h_0=h_0, c_0=c_0)
         _checks.check_same_dtype(input=input, h_0=h_0, c_0=c_0)
         if check_finite:
@@ -438,46 +518,36 @@ class LSTM(nn.Module):
         x = input if batched else input.unsqueeze(1)  # (T, B, I) or (B, T, I)
         if batched and self.batch_first:
             x = x.transpose(0, 1)  # (T, B, I)
-        B, H = x.shape[1], self.hidden_size
+        B, H, LD = x.shape[1], self.hidden_size, self.num_layers * self.num_directions
         if h_0 is None:
-            h0 = x.new_zeros(B, H)  # (B, H)
-            c0 = x.new_zeros(B, H)  # (B, H)
+            h0 = x.new_zeros(LD, B, H)  # (L·D, B, H)
+            c0 = x.new_zeros(LD, B, H)  # (L·D, B, H)
         else:
-            h0 = h_0.reshape(B, H)  # (B, H)
-            c0 = c_0.reshape(B, H)  # (B, H)
-        w_ih, w_hh, b_ih, b_hh = self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0, self.bias_hh_l0
-        needs_grad = torch.is_grad_enabled() and any(
-            t is not None and t.requires_grad for t in (x, h0, c0, w_ih, w_hh, b_ih, b_hh)
-        )
-        if return_gates and needs_grad:
-            # The textbook loop under autograd, so that the returned gates are differentiable too.
-            hs, cs, gates = _steps_with_autograd(x, h0, c0, self.cell_weights())
-            h_n, c_n = hs[-1], cs[-1]
-        elif needs_grad:
-            hs, h_n, c_n = _LSTMFunction.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
-        else:
-            with torch.no_grad():
-                stacked = _project(x, w_ih, b_ih, b_hh)  # (T, B, 4H)
-                hs, cs = _run_steps(stacked, h0, c0, w_hh)  # (T, B, H) each
-                h_n, c_n = hs[-1], cs[-1]  # (B, H) each
-                act = split_gates(stacked, H)  # (T, B, H) each
-                gates = {"f_t": act["f"], "i_t": act["i"], "c_tilde": act["g"], "o_t": act["o"]}
-        output = hs  # (T, B, H)
-        if batched and self.batch_first:
-            output = output.transpose(0, 1)  # (B, T, H)
-        if not batched:
-            output = output.squeeze(1)  # (T, H)
-        state_shape = (1, B, H) if batched else (1, H)
-        h_n, c_n = h_n.reshape(state_shape), c_n.reshape(state_shape)
-        if not return_gates:
-            return output, (h_n, c_n)
-        seq = SequenceGates(gates["f_t"], gates["i_t"], gates["c_tilde"], gates["o_t"], cs, hs)
+            h0 = h_0.reshape(LD, B, H)  # (L·D, B, H)
+            c0 = c_0.reshape(LD, B, H)  # (L·D, B, H)
+
+        def run(x_in: torch.Tensor, layer: int, direction: int, state: tuple[torch.Tensor, ...]):
+            sfx = param_suffix(layer, direction)
+            w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)
+            b_ih, b_hh = getattr(self, "bias_ih" + sfx), getattr(self, "bias_hh" + sfx)
+            return _lstm_direction(x_in, state[0], state[1], w_ih, w_hh, b_ih, b_hh, return_gates=return_gates)
+
+        output, (h_n, c_n), gates = run_layers(
+            x, (h0, c0), run, num_layers=self.num_layers, num_directions=self.num_directions,
+            dropout=self.dropout, training=self.training,
+        )  # (T, B, D·H); (L·D, B, H) each; one SequenceGates per layer and direction (or None)
 
         def like_output(t: torch.Tensor) -> torch.Tensor:
             if batched and self.batch_first:
-                return t.transpose(0, 1)  # (B, T, H)
-            return t if batched else t.squeeze(1)  # (T, B, H) or (T, H)
+                return t.transpose(0, 1)  # (B, T, ·)
+            return t if batched else t.squeeze(1)  # (T, B, ·) or (T, ·)
 
-        return output, (h_n, c_n), SequenceGates(*(like_output(t) for t in seq))
-
-
+        output = like_output(output)
+        if not batched:
+            h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)  # (L·D, H)
+        if not return_gates:
+            return output, (h_n, c_n)
+        per_run = tuple(SequenceGates(*(like_output(t) for t in g)) for g in gates)
+        if self.num_layers == 1 and not self.bidirectional:
+            return output, (h_n, c_n), per_run[0]
+        return output, (h_n, c_n), per_run

@@ -287,19 +287,31 @@ def test_gradcheck_float64():
 # ----- bad input -------------------------------------------------------------------------------------
 
 
+def test_proj_size_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"does not support proj_size=2.*Use proj_size=0, or torch.nn.LSTM"):
+        LSTM(3, 4, proj_size=2)
+
+
 @pytest.mark.parametrize(
-    "kwargs,message",
+    "kwargs,error,message",
     [
-        ({"num_layers": 2}, "num_layers=2"),
-        ({"bidirectional": True}, "bidirectional=True"),
-        ({"proj_size": 2}, "proj_size=2"),
-        ({"dropout": 0.5}, "dropout=0.5"),
+        ({"num_layers": 0}, ValueError, r"`num_layers` must be an int >= 1.*got 0"),
+        ({"num_layers": 2.0}, ValueError, r"`num_layers` must be an int"),
+        ({"dropout": 1.5}, ValueError, r"`dropout` must be a number in \[0, 1\].*got 1.5"),
+        ({"dropout": "0.1"}, ValueError, r"`dropout` must be a number"),
+        ({"bidirectional": 1}, TypeError, r"`bidirectional` must be True or False"),
     ],
 )
-def test_unsupported_constructor_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message) as err:
+def test_bad_stack_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
         LSTM(3, 4, **kwargs)
-    assert "supports one unidirectional layer" in str(err.value)
+
+
+def test_dropout_with_one_layer_warns_like_nn_lstm():
+    with pytest.warns(UserWarning, match=r"dropout=0.5 does nothing with num_layers=1"):
+        LSTM(3, 4, dropout=0.5)
+    with pytest.warns(UserWarning, match="dropout"):  # nn.LSTM warns too
+        torch.nn.LSTM(3, 4, dropout=0.5)
 
 
 def test_bad_sizes_in_constructor():
