@@ -7,20 +7,30 @@ them as they are:
   function body, ``raise NotImplementedError(...)`` at the marker's indentation; at the top
   level, each ``name = value`` becomes ``name = ...`` (so the notebook still runs top to
   bottom and the checker says "not attempted"); in a markdown cell, "YOUR ANSWER HERE";
-* code between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` is removed (a cell
-  left empty is dropped);
-* outputs and execution counts are stripped; everything else is copied.
+* code between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` is removed; the graded
+  cell stays, empty, with its nbgrader metadata, as ``nbgrader generate_assignment`` leaves it
+  (``nbgrader autograde`` puts the hidden tests back into it);
+* outputs and execution counts are stripped; nbgrader's lock flags are set as its
+  ``LockCells`` sets them (graded cells neither editable nor deletable, answer cells not
+  deletable); everything else is copied.
+
+Before that, ``assign`` rewrites each solution notebook's question headings ("(4 points)")
+and nbgrader cell metadata from the exercise module, the one place points live
+(:mod:`lstm_course.notebook_cells`), so ``solutions/`` and ``exercises/`` both follow it.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from pathlib import Path
 
 import nbformat
 
-__all__ = ["assign", "render_exercise", "stub_source"]
+from .notebook_cells import annotate
+
+__all__ = ["annotated_solution", "assign", "exercise_of", "render_exercise", "stub_source"]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -90,11 +100,18 @@ def render_exercise(solution: nbformat.NotebookNode, where: str = "notebook") ->
     nb.nbformat, nb.nbformat_minor = 4, 5
     for k, cell in enumerate(solution.cells):
         src = stub_source(cell.source, cell.cell_type, f"{where}, cell {k + 1}")
+        graded = cell.metadata.get("nbgrader", {})
         if src is None:
-            continue
+            if not graded.get("grade"):
+                continue
+            src = ""  # nbgrader keeps the graded cell; autograde restores its hidden tests
         new = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
                "raw": nbformat.v4.new_raw_cell}[cell.cell_type](src)
-        new.metadata = cell.metadata
+        new.metadata = copy.deepcopy(cell.metadata)
+        if graded.get("solution"):
+            new.metadata["deletable"] = False  # as nbgrader's LockCells
+        elif graded.get("grade") or graded.get("locked"):
+            new.metadata.update(deletable=False, editable=False)
         if "id" in cell:
             new.id = cell.id
         nb.cells.append(new)
@@ -102,11 +119,27 @@ def render_exercise(solution: nbformat.NotebookNode, where: str = "notebook") ->
     return nbformat.writes(nb) + "\n"
 
 
-def assign(source: str | Path = "solutions", dest: str | Path = "exercises", *, check: bool = False) -> list[Path]:
-    """Write ``dest/<name>.ipynb`` for every ``source/<name>.ipynb``.
+def exercise_of(nb: nbformat.NotebookNode, path: Path) -> str:
+    """The exercise topic of a solution notebook: its ``lstm_course.exercise`` metadata, else its file name."""
+    meta = nb.metadata.get("lstm_course", {})
+    return str(meta.get("exercise") or path.stem) if isinstance(meta, dict) else path.stem
 
-    With ``check=True`` nothing is written; returns the exercise files that are missing or
-    differ from what would be written (an empty list means ``dest`` is in sync).
+
+def annotated_solution(path: Path) -> str:
+    """The text of the solution notebook at ``path`` with headings and nbgrader metadata from its exercise module."""
+    from .exercises import get_exercise
+
+    nb = nbformat.read(path, as_version=4)
+    nb = annotate(nb, get_exercise(exercise_of(nb, path)), str(path))
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def assign(source: str | Path = "solutions", dest: str | Path = "exercises", *, check: bool = False) -> list[Path]:
+    """Update every ``source/<name>.ipynb`` (headings, nbgrader metadata) and write ``dest/<name>.ipynb``.
+
+    With ``check=True`` nothing is written; returns the solution and exercise files that are
+    missing or differ from what would be written (an empty list means both are in sync).
     """
     source, dest = Path(source), Path(dest)
     solutions = sorted(source.glob("*.ipynb"))
@@ -115,7 +148,12 @@ def assign(source: str | Path = "solutions", dest: str | Path = "exercises", *, 
                                 "or pass --source.")
     stale: list[Path] = []
     for path in solutions:
-        text = render_exercise(nbformat.read(path, as_version=4), str(path))
+        solution_text = annotated_solution(path)
+        if path.read_text(encoding="utf-8") != solution_text:
+            stale.append(path)
+            if not check:
+                path.write_text(solution_text, encoding="utf-8")
+        text = render_exercise(nbformat.reads(solution_text, as_version=4), str(path))
         target = dest / path.name
         if target.exists() and target.read_text(encoding="utf-8") == text:
             continue
