@@ -31,8 +31,10 @@ from .gradients import (
     sweep_length,
     sweep_weight_scale,
 )
+from .gru import GRUGates, gru_candidate, gru_hidden_state, gru_step, reset_gate, update_gate
+from .gru_layer import GRU, GRUSequenceGates
 from .layer import LSTM, SequenceGates
-from .layout import GATE_ORDER, CellWeights, from_torch_layout, to_torch_layout
+from .layout import GATE_ORDER, GRU_GATE_ORDER, CellWeights, GRUWeights, from_torch_layout, to_torch_layout
 from .reference import (
     gradient_check,
     lstm_backward,
@@ -51,8 +53,13 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_CONFIG",
     "GATE_ORDER",
+    "GRU",
+    "GRU_GATE_ORDER",
     "LSTM",
     "CellWeights",
+    "GRUGates",
+    "GRUSequenceGates",
+    "GRUWeights",
     "RecallTask",
     "SequenceClassifier",
     "SequenceGates",
@@ -73,6 +80,9 @@ __all__ = [
     "gradient_check",
     "gradient_ratio_at",
     "gradients",
+    "gru_candidate",
+    "gru_hidden_state",
+    "gru_step",
     "hidden_state",
     "input_gate",
     "lstm_backward",
@@ -86,6 +96,7 @@ __all__ = [
     "probes",
     "reference",
     "rel_error",
+    "reset_gate",
     "rnn_gradient_norms",
     "rnn_step",
     "run_experiment",
@@ -95,6 +106,7 @@ __all__ = [
     "tasks",
     "to_torch_layout",
     "train",
+    "update_gate",
     "viz",
     "widgets",
 ]

@@ -25,7 +25,9 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["check_stack_arguments", "param_suffix", "run_layers"]
+from . import _checks
+
+__all__ = ["check_input", "check_stack_arguments", "check_state", "param_suffix", "run_layers"]
 
 
 def param_suffix(layer: int, direction: int) -> str:
@@ -53,6 +55,45 @@ def check_stack_arguments(module: str, num_layers: object, dropout: object, bidi
             "(after every layer but the last), as in torch.nn.LSTM. Use num_layers >= 2 or dropout=0.",
             UserWarning, stacklevel=3,
         )
+
+
+def check_input(input: object, input_size: int, batch_first: bool, weight: torch.Tensor) -> torch.Tensor:
+    """``input`` as a float tensor ``(T, B, I)``, ``(B, T, I)`` or ``(T, I)``, on ``weight``'s device and dtype."""
+    input = _checks.as_float_tensor("input", input)
+    I = input_size
+    if input.dim() == 3:
+        _checks.check_shape("input", input, (None, None, I))
+    elif input.dim() == 2:
+        _checks.check_shape("input", input, (None, I))
+    else:
+        layout = "(B, T, I)" if batch_first else "(T, B, I)"
+        raise ValueError(
+            f"`input` must be 3-D {layout} or unbatched 2-D (T, I) with I={I}, got shape {tuple(input.shape)}."
+        )
+    if input.numel() == 0:
+        raise ValueError(f"`input` must hold at least one step and one sequence, got shape {tuple(input.shape)}.")
+    _checks.check_same_device(input=input, weight_ih_l0=weight)
+    _checks.check_same_dtype(input=input, weight_ih_l0=weight)
+    return input
+
+
+def check_state(
+    name: str, state: object, input: torch.Tensor, *, batch_first: bool, num_layers: int, num_directions: int,
+    hidden_size: int,
+) -> torch.Tensor:
+    """An initial state ``name`` (``h_0``, ``c_0``) of shape ``(L·D, B, H)``, or ``(L·D, H)`` for unbatched input."""
+    state = _checks.as_float_tensor(name, state)
+    LD = num_layers * num_directions
+    if input.dim() == 3:
+        B = input.shape[0] if batch_first else input.shape[1]
+        expected: tuple[int, ...] = (LD, B, hidden_size)
+    else:
+        expected = (LD, hidden_size)
+    where = f" (num_layers · directions = {num_layers} · {num_directions} rows)" if LD > 1 else ""
+    _checks.check_shape(name, state, expected, where)
+    _checks.check_same_device(input=input, **{name: state})
+    _checks.check_same_dtype(input=input, **{name: state})
+    return state
 
 
 Run = Callable[[torch.Tensor, int, int, tuple[torch.Tensor, ...]], tuple[torch.Tensor, tuple[torch.Tensor, ...], Any]]

@@ -19,7 +19,7 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 
 from . import _checks
-from ._stacking import check_stack_arguments, param_suffix, run_layers
+from ._stacking import check_input, check_stack_arguments, check_state, param_suffix, run_layers
 from .cell import StepGates, cell_update, hidden_state, lstm_step
 from .layout import GATE_ORDER, CellWeights, from_torch_layout, split_gates
 
@@ -134,6 +134,352 @@ class _LSTMFunction(torch.autograd.Function):
     """
 
     @staticmethod
+    def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):  # x (T, B, I), h0/c0 (B, H)
+        gates = _project(x, weight_ih, bias_ih, bias_hh)  # (T, B, 4H)
+        hs, cs = _run_steps(gates, h0, c0, weight_hh)  # (T, B, H) each; gates now activated
+        ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, hs, cs, gates)
+        return hs, hs[-1].clone(), cs[-1].clone()  # clones: outputs must not be views of each other
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_out, d_hn, d_cn):
+        x, h0, c0, weight_ih, weight_hh, hs, cs, gates = ctx.saved_tensors
+        T, B, H = hs.shape
+        act = split_gates(gates, H)  # i, f, g (= c̃), o; each (T, B, H)
+        # Local factors of δa_t per unit of the carried δc_t (rows i, f, g) or δh_t (row o), for all
+        # steps at once, written in place into one (T, B, 4H) buffer to avoid large temporaries.
+        local = torch.empty_like(gates)  # (T, B, 4H)
+        loc = split_gates(local, H)  # views, each (T, B, H)
+        for k in ("i", "f", "o"):
+            torch.addcmul(act[k], act[k], act[k], value=-1, out=loc[k])  # σ' = σ - σ² = σ(1 - σ)
+        loc["i"].mul_(act["g"])  # c̃_t i_t(1 - i_t)
+        loc["f"][1:].mul_(cs[:-1])  # c_{t-1} f_t(1 - f_t)
+        loc["f"][0].mul_(c0)
+        torch.mul(act["g"], act["g"], out=loc["g"]).neg_().add_(1).mul_(act["i"])  # i_t (1 - c̃_t²)
+        tanh_c = torch.tanh(cs)  # (T, B, H)
+        loc["o"].mul_(tanh_c)  # tanh(c_t) o_t(1 - o_t)
+        dh_to_dc = tanh_c.mul_(tanh_c).neg_().add_(1).mul_(act["o"])  # (T, B, H) o_t ⊙ (1 - tanh² c_t)
+
+        d_out = d_out if d_out is not None else torch.zeros_like(hs)  # (T, B, H)
+        dh = d_hn.clone() if d_hn is not None else torch.zeros_like(h0)  # (B, H)
+        dc = d_cn.clone() if d_cn is not None else torch.zeros_like(c0)  # (B, H)
+        da = local  # (T, B, 4H) δa_t, written over its local factors step by step (one buffer less)
+        da_steps = da.view(T, B, 4, H).unbind(0)  # T views (B, 4, H)
+        weight_hh_t = weight_hh.t().contiguous()  # (H, 4H), so that δa_t W_hh is a plain linear product
+        d_out_steps, dh_to_dc_steps, f_steps = d_out.unbind(0), dh_to_dc.unbind(0), act["f"].unbind(0)
+        for t in range(T - 1, -1, -1):
+            dh = dh + d_out_steps[t]  # (B, H) δh_t
+            dc = torch.addcmul(dc, dh, dh_to_dc_steps[t])  # (B, H) δc_t
+            carried = {"i": dc, "f": dc, "g": dc, "o": dh}  # o_t acts on h_t directly, the others via c_t
+            da_steps[t].mul_(torch.stack([carried[k] for k in GATE_ORDER], dim=1))  # (B, 4, H) δa_t
+            dh = _linear(da[t], weight_hh_t)  # (B, H) δh_{t-1} = W_hh^T δa_t
+            dc = dc * f_steps[t]  # (B, H) δc_{t-1} = f_t ⊙ δc_t
+
+        da2 = da.view(T * B, 4 * H)  # (T·B, 4H)
+        needs = ctx.needs_input_grad
+        d_x = _linear(da2, weight_ih.t().contiguous()).view(T, B, -1) if needs[0] else None  # (T, B, I)
+        d_w_ih = da2.t() @ x.reshape(T * B, -1) if needs[3] else None  # (4H, I)
+        d_w_hh = None
+        if needs[4]:  # Σ_t δa_t^T h_{t-1}, with h_0 for the first step
+            d_w_hh = torch.addmm(da[0].t() @ h0, da2[B:].t(), hs[:-1].reshape(-1, H))  # (4H, H)
+        d_b = da2.sum(0) if needs[5] or needs[6] else None  # (4H,)
+        return d_x, dh, dc, d_w_ih, d_w_hh, d_b if needs[5] else None, d_b if needs[6] else None
+
+
+def _project(
+    x: torch.Tensor, weight_ih: torch.Tensor, bias_ih: torch.Tensor | None, bias_hh: torch.Tensor | None
+) -> torch.Tensor:
+    """The input half of every gate for all steps in one matrix product: ``(T, B, I) -> (T, B, 4H)``.
+
+    :math:`W_{ih} x_t + b_{ih} + b_{hh}`; both biases are added once here, not at every step.
+    """
+    T, B, I = x.shape
+    x2 = x.reshape(T * B, I)  # (T·B, I)
+    bias = bias_ih if bias_hh is None else bias_hh if bias_ih is None else bias_ih + bias_hh  # (4H,) or None
+    return _linear(x2, weight_ih, bias).view(T, B, -1)  # (T, B, 4H)
+
+
+def _lstm_direction(
+    x: torch.Tensor,
+    h0: torch.Tensor,
+    c0: torch.Tensor,
+    weight_ih: torch.Tensor,
+    weight_hh: torch.Tensor,
+    bias_ih: torch.Tensor | None,
+    bias_hh: torch.Tensor | None,
+    *,
+    return_gates: bool,
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor], SequenceGates | None]:
+    """One layer in one direction: ``x (T, B, I)``, ``h0, c0 (B, H)`` -> ``hs (T, B, H)``, ``(h_n, c_n)``, gates.
+
+    Three ways to the same numbers: without gradients, :func:`_run_steps` under ``no_grad``; with
+    gradients, :class:`_LSTMFunction` (hand-written backward); with gradients and ``return_gates``,
+    :func:`_steps_with_autograd` so that the gates are differentiable too. ``gates`` is a
+    :class:`SequenceGates` of ``(T, B, H)`` tensors when ``return_gates``, else ``None``.
+    """
+    needs_grad = torch.is_grad_enabled() and any(
+        t is not None and t.requires_grad for t in (x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
+    )
+    if return_gates and needs_grad:
+        # The textbook loop under autograd, so that the returned gates are differentiable too.
+        weights = from_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh)
+        hs, cs, g = _steps_with_autograd(x, h0, c0, weights)  # (T, B, H) each
+        return hs, (hs[-1], cs[-1]), SequenceGates(g["f_t"], g["i_t"], g["c_tilde"], g["o_t"], cs, hs)
+    if needs_grad:
+        hs, h_n, c_n = _LSTMFunction.apply(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
+        return hs, (h_n, c_n), None
+    with torch.no_grad():
+        stacked = _project(x, weight_ih, bias_ih, bias_hh)  # (T, B, 4H)
+        hs, cs = _run_steps(stacked, h0, c0, weight_hh)  # (T, B, H) each
+    if not return_gates:
+        return hs, (hs[-1], cs[-1]), None
+    act = split_gates(stacked, h0.shape[-1])  # (T, B, H) each, activated in place by _run_steps
+    return hs, (hs[-1], cs[-1]), SequenceGates(act["f"], act["i"], act["g"], act["o"], cs, hs)
+
+
+class LSTM(nn.Module):
+    r"""An LSTM over a sequence, with ``torch.nn.LSTM``'s interface and the book's equations.
+
+    For each element of the input sequence, each step of each layer computes (book notation,
+    ``shared/NOTATION.md``)
+
+    .. math::
+        f_t &= \sigma(W_f [h_{t-1}, x_t] + b_f) \\
+        i_t &= \sigma(W_i [h_{t-1}, x_t] + b_i) \\
+        \tilde c_t &= \tanh(W_c [h_{t-1}, x_t] + b_c) \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot \tilde c_t \\
+        o_t &= \sigma(W_o [h_{t-1}, x_t] + b_o) \\
+        h_t &= o_t \odot \tanh(c_t)
+
+    where :math:`\sigma` is the sigmoid and :math:`\odot` the element-wise product.  In a stack,
+    layer :math:`l > 1` reads as its :math:`x_t` the output :math:`h_t` of layer :math:`l - 1`
+    (both directions concatenated when bidirectional), with dropout applied to it in training mode.
+
+    Args:
+        input_size: ``I``, the number of features of :math:`x_t`.
+        hidden_size: ``H``, the size of :math:`h_t` and :math:`c_t`.
+        num_layers: ``L``, the number of stacked layers (default 1).
+        bias: if ``False``, the layers have no ``bias_ih_l*`` / ``bias_hh_l*``.
+        batch_first: if ``True``, batched input and output are ``(B, T, ·)`` instead of ``(T, B, ·)``.
+        dropout: the probability of zeroing each element of every layer's output except the last
+            layer's, in training mode only (``model.train()``), as ``nn.LSTM``; 0 by default.
+        bidirectional: if ``True``, each layer also reads the sequence backwards (``D = 2`` directions).
+        proj_size: must be 0; ``nn.LSTM``'s projection of :math:`h_t` is not part of the course.
+        device, dtype: where and in which floating-point type to create the parameters.
+
+    Parameters (PyTorch's names and layout; rows stacked in gate order **i, f, g, o**,
+    ``g`` being the candidate :math:`\tilde c_t`; all initialised from
+    :math:`\mathcal U(-1/\sqrt H, 1/\sqrt H)` as in ``nn.LSTM``), for each layer ``k`` and,
+    when bidirectional, again with the suffix ``_reverse``:
+        - ``weight_ih_l{k}`` ``(4H, I)`` for ``k = 0``, ``(4H, D·H)`` above:
+          :math:`[W_{ii} | W_{if} | W_{ig} | W_{io}]`
+        - ``weight_hh_l{k}`` ``(4H, H)``: :math:`[W_{hi} | W_{hf} | W_{hg} | W_{ho}]`
+        - ``bias_ih_l{k}``, ``bias_hh_l{k}`` ``(4H,)``
+
+    The book's matrices are :math:`W_f = [W_{hh}[H{:}2H] \mid W_{ih}[H{:}2H]]` (hidden first) and
+    :math:`b_f = b_{ih}[H{:}2H] + b_{hh}[H{:}2H]`, and likewise for the other gates; see
+    :meth:`cell_weights` and :mod:`lstm_course.layout`.
+
+    Inputs: ``input, hx=None``
+        - ``input``: ``(T, B, I)``, ``(B, T, I)`` with ``batch_first=True``, or unbatched ``(T, I)``.
+        - ``hx = (h_0, c_0)``: each ``(L·D, B, H)``, or ``(L·D, H)`` for unbatched input; zeros if
+          omitted. Row ``k = layer·D + direction`` (direction 0 forward, 1 reverse).
+
+    Outputs: ``output, (h_n, c_n)``
+        - ``output``: the last layer's :math:`h_t` for every step, both directions concatenated
+          (forward first): ``(T, B, D·H)`` (``(B, T, D·H)`` with ``batch_first``, ``(T, D·H)`` unbatched).
+          The reverse direction's :math:`h_t` at position :math:`t` is the one it computed after
+          reading :math:`x_T, \dots, x_t`.
+        - ``h_n``, ``c_n``: every layer's and direction's last state, ``(L·D, B, H)`` (``(L·D, H)``
+          unbatched), rows ordered as ``h_0``'s. For the reverse direction the last state is the one at
+          :math:`t = 1`.
+
+    With ``return_gates=True`` the call returns ``output, (h_n, c_n), gates``. For one layer in one
+    direction ``gates`` is a :class:`SequenceGates` of ``f_t, i_t, c_tilde, o_t, c_t, h_t`` for every
+    step, each shaped like ``output``; otherwise ``gates`` is a tuple of ``L·D`` such
+    :class:`SequenceGates`, one per (layer, direction) in ``h_n``'s row order, each field shaped
+    ``(T, B, H)`` (``(B, T, H)`` with ``batch_first``, ``(T, H)`` unbatched) and in time order
+    :math:`t = 1..T` for both directions. With gradients enabled the gates are differentiable (this
+    path runs the steps under plain autograd, so it is slower).
+    With ``check_finite=True`` NaN or inf in ``input`` or ``hx`` raises ``ValueError``.
+
+    How it computes: each layer and direction is one run of the single-direction LSTM: the input
+    half :math:`W_{ih} x_t + b` of every gate for all steps is one matrix product; then each step
+    adds :math:`W_{hh} h_{t-1}`, applies the gates' activations and calls
+    :func:`~lstm_course.cell.cell_update` and :func:`~lstm_course.cell.hidden_state`.
+    Without gradients that loop runs as it is; with gradients it runs inside
+    :class:`_LSTMFunction`, whose backward is written out by hand (first derivatives only; for
+    second derivatives use ``return_gates=True``, which runs :func:`~lstm_course.cell.lstm_step`
+    under plain autograd). One layer in one direction is exactly one such run.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+        if proj_size != 0:
+            raise ValueError(
+                f"lstm_course.LSTM does not support proj_size={proj_size!r} (nn.LSTM's projection of h_t, "
+                "which the course does not teach). Use proj_size=0, or torch.nn.LSTM for projections."
+            )
+        check_stack_arguments("lstm_course.LSTM", num_layers, dropout, bidirectional)
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"`dtype` must be a floating-point dtype such as torch.float32, got {dtype}.")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        factory = {"device": device, "dtype": dtype}
+        H, D = hidden_size, self.num_directions
+        self._flat_weights_names: list[str] = []
+        for layer in range(num_layers):
+            layer_in = input_size if layer == 0 else D * H
+            for direction in range(D):
+                sfx = param_suffix(layer, direction)
+                shapes = {"weight_ih": (4 * H, layer_in), "weight_hh": (4 * H, H)}  # (4H, I or D·H), (4H, H)
+                if bias:
+                    shapes |= {"bias_ih": (4 * H,), "bias_hh": (4 * H,)}  # (4H,) each
+                for kind, shape in shapes.items():
+                    self.register_parameter(kind + sfx, nn.Parameter(torch.empty(shape, **factory)))
+                    self._flat_weights_names.append(kind + sfx)
+                if not bias:
+                    self.register_parameter("bias_ih" + sfx, None)
+                    self.register_parameter("bias_hh" + sfx, None)
+        self.reset_parameters()
+
+    @property
+    def num_directions(self) -> int:
+        """``D``: 2 when bidirectional, else 1."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def all_weights(self) -> list[list[nn.Parameter]]:
+        """The parameters of every (layer, direction), in ``h_n``'s row order, as ``nn.LSTM.all_weights``."""
+        D = self.num_directions
+        return [[getattr(self, kind + param_suffix(layer, d))
+                 for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                 if getattr(self, kind + param_suffix(layer, d)) is not None]
+                for layer in range(self.num_layers) for d in range(D)]
+
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Draw every parameter from :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`, as ``nn.LSTM`` does."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-bound, bound, generator=generator)
+
+    def flatten_parameters(self) -> None:
+        """Does nothing; here so code written for ``torch.nn.LSTM`` runs unchanged."""
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+    # ----- the book's layout -------------------------------------------------------------------
+
+    def cell_weights(self, layer: int = 0, reverse: bool = False) -> CellWeights:
+        """The book's per-gate parameters of one layer and direction (default: the first layer, forward).
+
+        Each ``W_*`` is ``(H, H+I)`` on :math:`[h_{t-1}, x_t]` (``I`` is ``D·H`` above the first layer),
+        each ``b_*`` ``(H,)``. A differentiable view built with :func:`~lstm_course.layout.from_torch_layout`;
+        pass it to :func:`~lstm_course.cell.lstm_step` to run one step by hand.
+        """
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.num_layers:
+            raise ValueError(f"`layer` must be an int in [0, {self.num_layers - 1}], got {layer!r}.")
+        if reverse and not self.bidirectional:
+            raise ValueError("`reverse=True` needs a bidirectional LSTM; this one has one direction.")
+        sfx = param_suffix(layer, 1 if reverse else 0)
+        p = {kind: getattr(self, kind + sfx) for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        return from_torch_layout(p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"])
+
+    @property
+    def W_f(self) -> torch.Tensor:
+        """:math:`W_f`, ``(H, H+I)``."""
+        return self.cell_weights().W_f
+
+    @property
+    def b_f(self) -> torch.Tensor:
+        """:math:`b_f`, ``(H,)``."""
+        return self.cell_weights().b_f
+
+    @property
+    def W_i(self) -> torch.Tensor:
+        """:math:`W_i`, ``(H, H+I)``."""
+        return self.cell_weights().W_i
+
+    @property
+    def b_i(self) -> torch.Tensor:
+        """:math:`b_i`, ``(H,)``."""
+        return self.cell_weights().b_i
+
+    @property
+    def W_c(self) -> torch.Tensor:
+        """:math:`W_c` (the candidate's, PyTorch's ``g`` rows), ``(H, H+I)``."""
+        return self.cell_weights().W_c
+
+    @property
+    def b_c(self) -> torch.Tensor:
+        """:math:`b_c`, ``(H,)``."""
+        return self.cell_weights().b_c
+
+    @property
+    def W_o(self) -> torch.Tensor:
+        """:math:`W_o`, ``(H, H+I)``."""
+        return self.cell_weights().W_o
+
+    @property
+    def b_o(self) -> torch.Tensor:
+        """:math:`b_o`, ``(H,)``."""
+        return self.cell_weights().b_o
+
+    # ----- forward ------------------------------------------------------------------------------
+
+    def _check_inputs(
+        self, input: object, hx: object, check_finite: bool
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """Validate ``input`` and ``hx``; return them as tensors. Errors name the argument and the fix."""
+        input = check_input(input, self.input_size, self.batch_first, self.weight_ih_l0)
+        if hx is None:
+            if check_finite:
+                _checks.check_finite(input=input)
+            return input, None, None
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError(f"`hx` must be a tuple (h_0, c_0) of two tensors or None, got {type(hx).__name__}.")
+        sizes = {"batch_first": self.batch_first, "num_layers": self.num_layers,
+                 "num_directions": self.num_directions, "hidden_size": self.hidden_size}
+        h_0 = check_state("h_0", hx[0], input, **sizes)
+        c_0 = check_state("c_0", hx[1], input, **sizes)
+        if check_finite:
+            _checks.check_finite(input=input, h_0=h_0, c_0=c_0)
+        return input, h_0, c_0
+
     def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):  # x (T, B, I), h0/c0 (B, H)
         gates = _project(x, weight_ih, bias_ih, bias_hh)  # (T, B, 4H)
         hs, cs = _run_steps(gates, h0, c0, weight_hh)  # (T, B, H) each; gates now activated

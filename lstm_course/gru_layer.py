@@ -1,0 +1,219 @@
+r"""``GRU``: a sequence module with ``torch.nn.GRU``'s interface, run on the course's GRU equations.
+
+PyTorch's parameter names and layout (rows **r, z, n**, :mod:`lstm_course.layout`), so
+``state_dict()``\ s move both ways with ``torch.nn.GRU``; every step computes the equations of
+:mod:`lstm_course.gru` under plain autograd (no call into ``nn.GRU``, ``torch.gru`` or a fused
+kernel). Layers and directions are composed as for :class:`lstm_course.LSTM`
+(:mod:`lstm_course._stacking`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from . import _checks
+from ._stacking import check_input, check_stack_arguments, check_state, param_suffix, run_layers
+from .gru import gru_hidden_state
+from .layout import GRUWeights, gru_from_torch_layout, split_gru_gates
+
+__all__ = ["GRU", "GRUSequenceGates"]
+
+
+class GRUSequenceGates(NamedTuple):
+    """Every step's values of one layer and direction: ``r_t, z_t, n_t, h_t``, each ``(T, B, H)``-like."""
+
+    r_t: torch.Tensor
+    z_t: torch.Tensor
+    n_t: torch.Tensor
+    h_t: torch.Tensor
+
+
+def _gru_direction(
+    x: torch.Tensor,
+    h0: torch.Tensor,
+    weight_ih: torch.Tensor,
+    weight_hh: torch.Tensor,
+    bias_ih: torch.Tensor | None,
+    bias_hh: torch.Tensor | None,
+    *,
+    return_gates: bool,
+) -> tuple[torch.Tensor, tuple[torch.Tensor], GRUSequenceGates | None]:
+    r"""One layer in one direction: ``x (T, B, I)``, ``h0 (B, H)`` -> ``hs (T, B, H)``, ``(h_n,)``, gates.
+
+    The input half :math:`W_{i\ast} x_t + b_{i\ast}` of all three rows for all steps is one matrix
+    product; each step adds the hidden half :math:`W_{h\ast} h_{t-1} + b_{h\ast}` and applies the
+    equations of :mod:`lstm_course.gru` (:math:`b_r = b_{ir} + b_{hr}` is summed implicitly).
+    """
+    T, B, I = x.shape
+    H = h0.shape[-1]
+    gi = x.reshape(T * B, I) @ weight_ih.t()  # (T·B, 3H) W_ih x_t
+    if bias_ih is not None:
+        gi = gi + bias_ih
+    gi_steps = split_gru_gates(gi.view(T, B, 3 * H), H)  # r, z, n: each (T, B, H)
+    steps = {k: v.unbind(0) for k, v in gi_steps.items()}  # unbind, not [t]: O(T) backward
+    h = h0  # (B, H)
+    hs, rs, zs, ns = [], [], [], []
+    for t in range(T):
+        gh = h @ weight_hh.t() if bias_hh is None else torch.addmm(bias_hh, h, weight_hh.t())  # (B, 3H)
+        ghp = split_gru_gates(gh, H)  # each (B, H)
+        r = torch.sigmoid(steps["r"][t] + ghp["r"])  # (B, H) r_t = σ(W_r [h_{t-1}, x_t] + b_r)
+        z = torch.sigmoid(steps["z"][t] + ghp["z"])  # (B, H) z_t = σ(W_z [h_{t-1}, x_t] + b_z)
+        n = torch.tanh(steps["n"][t] + r * ghp["n"])  # (B, H) n_t = tanh(W_nx x_t + b_nx + r_t ⊙ (W_nh h + b_nh))
+        h = gru_hidden_state(z, h, n)  # (B, H) h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+        hs.append(h)
+        if return_gates:
+            rs.append(r)
+            zs.append(z)
+            ns.append(n)
+    out = torch.stack(hs)  # (T, B, H)
+    gates = GRUSequenceGates(torch.stack(rs), torch.stack(zs), torch.stack(ns), out) if return_gates else None
+    return out, (h,), gates
+
+
+class GRU(nn.Module):
+    r"""A GRU over a sequence, with ``torch.nn.GRU``'s interface and the book's equations.
+
+    Each step of each layer computes (:mod:`lstm_course.gru`)
+
+    .. math::
+        r_t &= \sigma(W_r [h_{t-1}, x_t] + b_r) \\
+        z_t &= \sigma(W_z [h_{t-1}, x_t] + b_z) \\
+        n_t &= \tanh(W_{nx} x_t + b_{nx} + r_t \odot (W_{nh} h_{t-1} + b_{nh})) \\
+        h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
+
+    Args: as ``torch.nn.GRU``: ``input_size`` (``I``), ``hidden_size`` (``H``), ``num_layers``
+    (``L``), ``bias``, ``batch_first``, ``dropout`` (between layers, training mode only),
+    ``bidirectional`` (``D = 2``), ``device``, ``dtype``.
+
+    Parameters (PyTorch's names; rows stacked **r, z, n**; all from
+    :math:`\mathcal U(-1/\sqrt H, 1/\sqrt H)`), per layer ``k`` and, when bidirectional, again with
+    ``_reverse``: ``weight_ih_l{k}`` ``(3H, I)`` (``(3H, D·H)`` above the first layer),
+    ``weight_hh_l{k}`` ``(3H, H)``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` ``(3H,)``. In the book's form
+    (:meth:`gru_weights`): :math:`W_r = [W_{hr} \mid W_{ir}]`, :math:`b_r = b_{ir} + b_{hr}`,
+    :math:`W_{nx} = W_{in}`, :math:`W_{nh} = W_{hn}`, :math:`b_{nx} = b_{in}`, :math:`b_{nh} = b_{hn}`.
+
+    Inputs ``input, h_0=None``: ``input`` ``(T, B, I)`` (``(B, T, I)`` with ``batch_first``) or
+    unbatched ``(T, I)``; ``h_0`` ``(L·D, B, H)`` or ``(L·D, H)``, zeros if omitted.
+    Outputs ``output, h_n``: ``output`` ``(T, B, D·H)`` (both directions' :math:`h_t`, forward first;
+    ``(B, T, D·H)`` with ``batch_first``, ``(T, D·H)`` unbatched); ``h_n`` ``(L·D, B, H)`` (``(L·D, H)``
+    unbatched), row ``layer·D + direction``.
+
+    ``return_gates=True`` also returns a :class:`GRUSequenceGates` (one layer, one direction) or a
+    tuple of ``L·D`` of them in ``h_n``'s row order, each field shaped ``(T, B, H)`` like the output.
+    ``check_finite=True`` raises ``ValueError`` on NaN or inf in ``input`` or ``h_0``.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+        check_stack_arguments("lstm_course.GRU", num_layers, dropout, bidirectional)
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"`dtype` must be a floating-point dtype such as torch.float32, got {dtype}.")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional = bidirectional
+        factory = {"device": device, "dtype": dtype}
+        H, D = hidden_size, self.num_directions
+        for layer in range(num_layers):
+            layer_in = input_size if layer == 0 else D * H
+            for direction in range(D):
+                sfx = param_suffix(layer, direction)
+                self.register_parameter("weight_ih" + sfx, nn.Parameter(torch.empty(3 * H, layer_in, **factory)))
+                self.register_parameter("weight_hh" + sfx, nn.Parameter(torch.empty(3 * H, H, **factory)))
+                for kind in ("bias_ih", "bias_hh"):
+                    param = nn.Parameter(torch.empty(3 * H, **factory)) if bias else None  # (3H,)
+                    self.register_parameter(kind + sfx, param)
+        self.reset_parameters()
+
+    @property
+    def num_directions(self) -> int:
+        """``D``: 2 when bidirectional, else 1."""
+        return 2 if self.bidirectional else 1
+
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Draw every parameter from :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`, as ``nn.GRU`` does."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-bound, bound, generator=generator)
+
+    def flatten_parameters(self) -> None:
+        """Does nothing; here so code written for ``torch.nn.GRU`` runs unchanged."""
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        for name, default in (("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0.0),
+                              ("bidirectional", False)):
+            if getattr(self, name) != default:
+                s += f", {name}={getattr(self, name)}"
+        return s
+
+    def _params(self, layer: int, direction: int) -> list[torch.Tensor | None]:
+        sfx = param_suffix(layer, direction)
+        return [getattr(self, kind + sfx) for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+
+    def gru_weights(self, layer: int = 0, reverse: bool = False) -> GRUWeights:
+        """The book's :class:`~lstm_course.layout.GRUWeights` of one layer and direction (a differentiable view)."""
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.num_layers:
+            raise ValueError(f"`layer` must be an int in [0, {self.num_layers - 1}], got {layer!r}.")
+        if reverse and not self.bidirectional:
+            raise ValueError("`reverse=True` needs a bidirectional GRU; this one has one direction.")
+        return gru_from_torch_layout(*self._params(layer, 1 if reverse else 0))
+
+    def forward(
+        self, input: torch.Tensor, hx: torch.Tensor | None = None, *, return_gates: bool = False,
+        check_finite: bool = False,
+    ):
+        """Run the sequence; see the class docstring for shapes. Returns ``output, h_n[, gates]``."""
+        input = check_input(input, self.input_size, self.batch_first, self.weight_ih_l0)
+        if hx is not None:
+            if isinstance(hx, (tuple, list)):
+                raise TypeError("`hx` of a GRU is one tensor h_0 (a GRU has no cell state), not a tuple.")
+            hx = check_state("h_0", hx, input, batch_first=self.batch_first, num_layers=self.num_layers,
+                             num_directions=self.num_directions, hidden_size=self.hidden_size)
+        if check_finite:
+            _checks.check_finite(input=input, **({} if hx is None else {"h_0": hx}))
+        batched = input.dim() == 3
+        x = input if batched else input.unsqueeze(1)  # (T, B, I) or (B, T, I)
+        if batched and self.batch_first:
+            x = x.transpose(0, 1)  # (T, B, I)
+        B, H, LD = x.shape[1], self.hidden_size, self.num_layers * self.num_directions
+        h0 = x.new_zeros(LD, B, H) if hx is None else hx.reshape(LD, B, H)  # (L·D, B, H)
+
+        def run(x_in: torch.Tensor, layer: int, direction: int, state: tuple[torch.Tensor, ...]):
+            return _gru_direction(x_in, state[0], *self._params(layer, direction), return_gates=return_gates)
+
+        output, (h_n,), gates = run_layers(
+            x, (h0,), run, num_layers=self.num_layers, num_directions=self.num_directions,
+            dropout=self.dropout, training=self.training,
+        )  # (T, B, D·H), (L·D, B, H)
+
+        def like_output(t: torch.Tensor) -> torch.Tensor:
+            if batched and self.batch_first:
+                return t.transpose(0, 1)  # (B, T, ·)
+            return t if batched else t.squeeze(1)  # (T, B, ·) or (T, ·)
+
+        output = like_output(output)
+        if not batched:
+            h_n = h_n.squeeze(1)  # (L·D, H)
+        if not return_gates:
+            return output, h_n
+        per_run = tuple(GRUSequenceGates(*(like_output(t) for t in g)) for g in gates)
+        return output, h_n, per_run[0] if LD == 1 else per_run
