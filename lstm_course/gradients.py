@@ -1,16 +1,20 @@
 """How gradients flow back through time, measured: a vanilla RNN against an LSTM.
 
-A loss at the last step, :math:`L = u^\\top h_{T-1}` with a fixed unit vector :math:`u`,
-is backpropagated through ``T`` steps; for every earlier step ``k`` we record the norm
-:math:`\\lVert \\partial L / \\partial h_k \\rVert` (and :math:`\\lVert \\partial L / \\partial c_k \\rVert`
-for the LSTM), averaged over a batch and over seeds.
+Steps are numbered :math:`t = 1 \\ldots T`, with :math:`h_0 = c_0 = 0` the initial state. A loss at
+the last step, :math:`L = u^\\top h_T` with a fixed unit vector :math:`u`, is backpropagated through
+the ``T`` steps; for every step :math:`t` we record the norm :math:`\\lVert \\partial L / \\partial h_t \\rVert`
+(and :math:`\\lVert \\partial L / \\partial c_t \\rVert` for the LSTM), averaged over a batch and over
+seeds. Every returned ``(T,)`` array holds step :math:`t` at index ``t - 1``: index 0 is the first
+step, index ``-1`` the last.
 
 * Vanilla RNN, :math:`h_t = \\tanh(W_h h_{t-1} + W_x x_t + b)`: the gradient is multiplied by
   :math:`\\operatorname{diag}(1 - h_t^2) W_h` at every step and, at PyTorch's default scale, shrinks
   geometrically.
 * LSTM (:func:`lstm_course.cell.lstm_step`): along the cell path the factor is
-  :math:`\\operatorname{diag}(f_t)`, so over ``k`` steps it is :math:`\\prod_j f_{t-j}`
-  (:func:`forget_path_product`); a positive forget-gate bias keeps :math:`f_t` near 1.
+  :math:`\\operatorname{diag}(f_t)`, so from step :math:`T` back to step :math:`t` it is
+  :math:`\\prod_{j=t+1}^{T} f_j`, the forget gates of steps :math:`t+1, \\ldots, T` (element-wise, so
+  their order does not matter; :func:`forget_path_product`); a positive forget-gate bias keeps
+  :math:`f_t` near 1.
 
 Weights are drawn as PyTorch draws them for ``nn.RNN``/``nn.LSTM``,
 :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`, times ``weight_scale``; inputs are standard normal.
@@ -59,10 +63,10 @@ class RNNWeights(NamedTuple):
 
 
 class LSTMGradientNorms(NamedTuple):
-    """Per-step gradient norms of an LSTM, each ``(T,)``, index ``k`` = step ``k``.
+    """Per-step gradient norms of an LSTM, each ``(T,)``; index ``t - 1`` is step :math:`t = 1 \\ldots T`.
 
-    ``h``: :math:`\\lVert \\partial L/\\partial h_k \\rVert`; ``c``: :math:`\\lVert \\partial L/\\partial c_k \\rVert`;
-    ``forget_path``: the mean of :math:`\\prod_{j=k+1}^{T-1} f_j` (:func:`forget_path_product`).
+    ``h``: :math:`\\lVert \\partial L/\\partial h_t \\rVert`; ``c``: :math:`\\lVert \\partial L/\\partial c_t \\rVert`;
+    ``forget_path``: the mean of :math:`\\prod_{j=t+1}^{T} f_j` (:func:`forget_path_product`).
     """
 
     h: np.ndarray
@@ -165,10 +169,10 @@ def rnn_gradient_norms(
     device: torch.device | str | None = None,
     dtype: torch.dtype | None = None,
 ) -> np.ndarray:
-    """:math:`\\lVert \\partial L / \\partial h_k \\rVert` for ``k = 0 … T-1`` in a vanilla RNN, ``(T,)``.
+    """:math:`\\lVert \\partial L / \\partial h_t \\rVert` for steps :math:`t = 1 \\ldots T` in a vanilla RNN, ``(T,)``.
 
-    :math:`L = u^\\top h_{T-1}` with a unit vector :math:`u`, so the last entry is 1. Each entry is
-    the mean over ``batch_size`` sequences and over ``seeds``.
+    Index ``t - 1`` is step :math:`t`. :math:`L = u^\\top h_T` with a unit vector :math:`u`, so the last
+    entry is 1. Each entry is the mean over ``batch_size`` sequences and over ``seeds``.
     """
     _check_experiment(T, hidden_size, input_size, batch_size, seeds)
     device, dtype = _resolve(device, dtype)
@@ -184,7 +188,7 @@ def rnn_gradient_norms(
             h_t = rnn_step(x[t], h_t, weights)  # (B, H)
             h_t.retain_grad()
             hs.append(h_t)
-        (h_t @ u).sum().backward()  # L = Σ_batch u·h_{T-1}
+        (h_t @ u).sum().backward()  # L = Σ_batch u·h_T
         total += torch.stack([h.grad.norm(dim=-1).mean() for h in hs]).detach().cpu().numpy()
     return total / len(seeds)
 
@@ -201,13 +205,14 @@ def lstm_gradient_norms(
     device: torch.device | str | None = None,
     dtype: torch.dtype | None = None,
 ) -> LSTMGradientNorms:
-    """Per-step gradient norms in an LSTM: :math:`\\lVert \\partial L/\\partial h_k \\rVert`, ``k = 0 … T-1``.
+    """Per-step gradient norms in an LSTM: :math:`\\lVert \\partial L/\\partial h_t \\rVert`, :math:`t = 1 \\ldots T`.
 
-    Also :math:`\\lVert \\partial L/\\partial c_k \\rVert` (field ``c``).
+    Also :math:`\\lVert \\partial L/\\partial c_t \\rVert` (field ``c``); index ``t - 1`` is step :math:`t`.
 
     Same loss and averaging as :func:`rnn_gradient_norms`; ``forget_bias`` is added to :math:`b_f`
-    (0 is ``nn.LSTM``'s default, 1 is the common recommendation). Returns :class:`LSTMGradientNorms`,
-    three ``(T,)`` arrays, including the mean cell-path product :math:`\\prod_{j=k+1}^{T-1} f_j`.
+    (0: ``nn.LSTM``'s draw, :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)` for each of its two bias vectors,
+    0 only on average; 1 is the common recommendation). Returns :class:`LSTMGradientNorms`, three
+    ``(T,)`` arrays, including the mean cell-path product :math:`\\prod_{j=t+1}^{T} f_j`.
     """
     _check_experiment(T, hidden_size, input_size, batch_size, seeds)
     device, dtype = _resolve(device, dtype)
@@ -227,7 +232,7 @@ def lstm_gradient_norms(
             hs.append(h_t)
             cs.append(c_t)
             fs.append(gates.f_t.detach())
-        (h_t @ u).sum().backward()  # L = Σ_batch u·h_{T-1}
+        (h_t @ u).sum().backward()  # L = Σ_batch u·h_T
         h_total += torch.stack([h.grad.norm(dim=-1).mean() for h in hs]).cpu().numpy()
         c_total += torch.stack([c.grad.norm(dim=-1).mean() for c in cs]).cpu().numpy()
         path = forget_path_product(torch.stack(fs))  # (T, B, H)
@@ -237,11 +242,12 @@ def lstm_gradient_norms(
 
 
 def forget_path_product(f_t: torch.Tensor | np.ndarray) -> np.ndarray:
-    """The cell path's factor from the last step back to step ``k``: :math:`P_k = \\prod_{j=k+1}^{T-1} f_j`.
+    """The cell path's factor from the last step back to step :math:`t`: :math:`P_t = \\prod_{j=t+1}^{T} f_j`.
 
-    :math:`\\partial c_{T-1} / \\partial c_k` along the cell path is :math:`\\operatorname{diag}(P_k)`.
-    Shapes: ``f_t (T, H)`` or ``(T, B, H)``, forget-gate activations in [0, 1] -> the same shape;
-    ``P[T-1] = 1`` (the empty product).
+    The product runs over the forget gates of steps :math:`t+1, \\ldots, T` (element-wise).
+    :math:`\\partial c_T / \\partial c_t` along the cell path is :math:`\\operatorname{diag}(P_t)`.
+    Shapes: ``f_t (T, H)`` or ``(T, B, H)``, forget-gate activations in [0, 1], row ``t - 1`` = step
+    :math:`t` -> the same shape, row ``t - 1`` = :math:`P_t`; the last row is 1 (the empty product, :math:`P_T`).
     """
     if isinstance(f_t, torch.Tensor):
         f_t = f_t.detach().cpu().numpy()
@@ -250,7 +256,7 @@ def forget_path_product(f_t: torch.Tensor | np.ndarray) -> np.ndarray:
         raise ValueError(f"`f_t` must have shape (T, H) or (T, B, H) with T >= 1, got {f.shape}.")
     if not np.all((f >= 0) & (f <= 1)):
         raise ValueError("`f_t` holds values outside [0, 1]; pass forget-gate activations (after the sigmoid).")
-    # P_k = f_{k+1} · P_{k+1}, P_{T-1} = 1: a reversed cumulative product, shifted by one step
+    # P_t = f_{t+1} · P_{t+1}, P_T = 1: a reversed cumulative product, shifted by one step
     shifted = np.concatenate([f[1:], np.ones_like(f[:1])])  # (T, …) f_{k+1}, then 1
     return np.cumprod(shifted[::-1], axis=0)[::-1].copy()
 
@@ -258,8 +264,9 @@ def forget_path_product(f_t: torch.Tensor | np.ndarray) -> np.ndarray:
 def gradient_ratio_at(norms: np.ndarray, steps_back: int | None = None) -> float:
     """How much of the last step's gradient is left ``steps_back`` steps earlier: ``norms[-1-steps_back] / norms[-1]``.
 
-    ``steps_back=None`` means the first step, ``norms[0] / norms[-1]``. ``norms`` is a ``(T,)`` array
-    from :func:`rnn_gradient_norms` or a field of :class:`LSTMGradientNorms`.
+    Step :math:`T - k` for ``steps_back`` :math:`= k`; ``steps_back=None`` means the first step,
+    :math:`t = 1`: ``norms[0] / norms[-1]``. ``norms`` is a ``(T,)`` array (index ``t - 1`` = step
+    :math:`t`) from :func:`rnn_gradient_norms` or a field of :class:`LSTMGradientNorms`.
     """
     norms = np.asarray(norms, dtype=np.float64)
     if norms.ndim != 1 or norms.size == 0:

@@ -46,6 +46,7 @@ __all__ = [
     "plot_gradient_norms",
     "plot_learning_curves",
     "set_alt",
+    "step_ticks",
     "to_numpy",
     "to_png_bytes",
 ]
@@ -181,9 +182,10 @@ def _fmt(value: Any) -> str:
 class _Diagram:
     """Draws parts of the cell and remembers which part each artist belongs to."""
 
-    def __init__(self, ax: Axes, scale: float = 1.0) -> None:
+    def __init__(self, ax: Axes, scale: float = 1.0, backward: bool = False) -> None:
         self.ax = ax
         self.scale = scale  # font and line sizes follow the drawing's size, so the layout never overlaps
+        self.backward = backward  # every wire drawn in reverse: arrowheads point back towards the inputs
         self.parts: dict[str, list[Any]] = {p: [] for p in CELL_PARTS}
         self.tagged: list[tuple[Any, tuple[str, ...], str]] = []  # (artist, parts, kind)
 
@@ -195,6 +197,8 @@ class _Diagram:
         return artist
 
     def wire(self, xy: Sequence[tuple[float, float]], parts, *, arrow: bool = True, dashed: bool = False) -> None:
+        if self.backward:
+            xy = list(reversed(xy))  # the arrowhead lands where the forward wire starts
         for k, (a, b) in enumerate(zip(xy[:-1], xy[1:], strict=True)):
             last = k == len(xy) - 2
             patch = FancyArrowPatch(
@@ -274,12 +278,23 @@ def _diagram_scale(ax: Axes) -> float:
 _VALUE_KEYS = ("x_t", "h_prev", "c_prev", "f_t", "i_t", "c_tilde", "c_t", "o_t", "h_t")
 
 
+#: What each outer wire carries when the diagram is drawn backward: the gradient of the loss.
+BACKWARD_SYMBOLS: dict[str, str] = {
+    "x_t": r"$\delta x_t$",
+    "h_prev": r"$\delta h_{t-1}$",
+    "c_prev": r"$\delta c_{t-1}$",
+    "c_t": r"$\delta c_t$",
+    "h_t": r"$\delta h_t$",
+}
+
+
 def draw_cell(
     ax: Axes | None = None,
     *,
     highlight: str | Iterable[str] | None = None,
     values: Mapping[str, Any] | None = None,
     title: str | None = None,
+    direction: str = "forward",
 ) -> Axes:
     """The LSTM cell for one time step, with its parts and (optionally) the step's numbers.
 
@@ -292,7 +307,18 @@ def draw_cell(
     ``highlight``: one of :data:`CELL_PARTS` or an iterable of them; those parts are drawn in
     colour, the rest in grey. ``values``: a dict with any of ``x_t, h_prev, c_prev, f_t, i_t,
     c_tilde, c_t, o_t, h_t`` (scalars or small arrays/tensors), written on the wires.
+
+    ``direction="backward"`` draws the same cell with every arrow reversed, for backpropagation: the
+    gradients :math:`\\delta h_t = \\partial L/\\partial h_t` and :math:`\\delta c_t` arrive from step t+1
+    (dashed) and from the loss, and flow back to :math:`\\delta c_{t-1}, \\delta h_{t-1}, \\delta x_t`;
+    along the top, the cell path passes :math:`f_t \\odot \\delta c_t` (the wires are labelled with
+    these :math:`\\delta` symbols; ``values`` cannot be combined with it).
     """
+    if direction not in ("forward", "backward"):
+        raise ValueError(f"`direction` must be 'forward' or 'backward', got {direction!r}.")
+    backward = direction == "backward"
+    if backward and values:
+        raise ValueError("`values` are forward numbers; draw them with direction='forward' (the default).")
     parts = _parse_highlight(highlight)
     values = dict(values or {})
     unknown = set(values) - set(_VALUE_KEYS)
@@ -303,12 +329,12 @@ def draw_cell(
     ax.set_ylim(-1.15, 7.6)
     ax.set_aspect("equal")
     ax.axis("off")
-    d = _Diagram(ax, _diagram_scale(ax))
+    d = _Diagram(ax, _diagram_scale(ax), backward=backward)
     vals = {k: to_numpy(v, f"values[{k!r}]") for k, v in values.items()}
 
     def lab(key: str, sym: str | None = None) -> str:
         """The wire's symbol, with ``= value`` when ``values`` has it (arrays on a second line)."""
-        sym = sym or SYMBOLS[key]
+        sym = sym or (BACKWARD_SYMBOLS.get(key, SYMBOLS[key]) if backward else SYMBOLS[key])
         if key not in vals:
             return sym
         flat = vals[key].reshape(-1)
@@ -333,6 +359,7 @@ def draw_cell(
     yig, yo = 4.55, 3.95  # the i ⊙ c̃ node; the o_t wire's bend
     xr, xend = 12.3, 14.7  # the frame's right edge; the arrows' ends
     box = bool(vals)
+    next_step = r"$\leftarrow$ from step $t{+}1$" if backward else r"$\to$ step $t{+}1$"
 
     # inputs and concatenation
     d.wire([(-0.6, yb), (1.55, yb)], "inputs")
@@ -360,8 +387,9 @@ def draw_cell(
     d.wire([(xg + 0.28, yc), (xr, yc)], "cell", arrow=False)
     d.wire([(xr, yc), (xend, yc)], "cell", dashed=True)
     d.text((xr + 0.1, yc + 0.12), lab("c_t"), "cell", ha="left", va="bottom", size=vsize("c_t", 13), box=box)
-    d.text((xr + 0.1, yc - 0.15), r"$\to$ step $t{+}1$", "cell", ha="left", va="top", size=10)
-    d.text(((xf + xg) / 2, yc + 0.22), r"$f_t \odot c_{t-1}$", ("forget", "cell"), va="bottom", size=11)
+    d.text((xr + 0.1, yc - 0.15), next_step, "cell", ha="left", va="top", size=10)
+    d.text(((xf + xg) / 2, yc + 0.22), r"$f_t \odot \delta c_t$" if backward else r"$f_t \odot c_{t-1}$",
+           ("forget", "cell"), va="bottom", size=11)
 
     # forget gate into ⊙
     d.wire([(xf, yg + 0.35), (xf, yc - 0.28)], "forget")
@@ -387,14 +415,25 @@ def draw_cell(
     d.wire([(xm, yg - 0.28), (xm, yh), (xr, yh)], "hidden", arrow=False)
     d.wire([(xr, yh), (xend, yh)], "hidden", dashed=True)
     d.text((xr + 0.1, yh + 0.12), lab("h_t"), "hidden", ha="left", va="bottom", size=vsize("h_t", 13), box=box)
-    d.text((xr + 0.1, yh - 0.15), r"$\to$ step $t{+}1$", "hidden", ha="left", va="top", size=10)
+    d.text((xr + 0.1, yh - 0.15), next_step, "hidden", ha="left", va="top", size=10)
     d.wire([(11.6, yh), (11.6, -0.9)], "hidden")
-    d.text((11.45, -0.55), SYMBOLS["h_t"] + " (output)", "hidden", ha="right", va="center", size=12)
+    d.text((11.45, -0.55), BACKWARD_SYMBOLS["h_t"] + " (from the loss)" if backward else SYMBOLS["h_t"] + " (output)",
+           "hidden", ha="right", va="center", size=12)
 
     d.colour(parts)
     if title:
         ax.set_title(title, fontsize=13 * d.scale)
     ax._lstm_parts = d.parts  # type: ignore[attr-defined]
+    ax._lstm_direction = direction  # type: ignore[attr-defined]
+    if backward:
+        alt = "Diagram of one LSTM cell step drawn backward, for backpropagation: every arrow is reversed. " \
+              "The gradients delta h_t and delta c_t arrive from step t+1 (dashed) and delta h_t also from the " \
+              "loss; they flow back through o_t and tanh, through the gates and the concatenation, to delta " \
+              "h_{t-1}, delta x_t and delta c_{t-1}; along the top the cell path passes f_t times delta c_t."
+        if parts:
+            alt += f" Highlighted: {', '.join(sorted(parts))}; the rest is greyed."
+        set_alt(ax, alt)
+        return ax
     alt = "Diagram of one LSTM cell step: inputs x_t, h_{t-1} and c_{t-1}; the concatenation [h_{t-1}, x_t] " \
           "feeds the forget, input and output gates (sigmoid) and the candidate (tanh); c_{t-1} flows along the " \
           "top, multiplied by f_t and added to i_t times the candidate to give c_t; h_t = o_t times tanh(c_t); " \
@@ -408,6 +447,28 @@ def draw_cell(
 
 
 # --------------------------------------------------------------------------- plot helpers
+
+#: At most this many tick labels on a time or unit axis (more overlap on a narrow panel).
+MAX_TICKS = 10
+
+
+def step_ticks(T: int) -> list[int]:
+    """Tick positions for a time axis of steps :math:`t = 1 \\ldots T`: 1, then round multiples up to ``T``.
+
+    At most :data:`MAX_TICKS` ticks, always starting at the first step, 1 (never 0).
+    """
+    if not isinstance(T, (int, np.integer)) or T < 1:
+        raise ValueError(f"`T` must be a positive int (the number of steps), got {T!r}.")
+    if T <= MAX_TICKS:
+        return list(range(1, T + 1))
+    for step in (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000):
+        if T // step + 1 <= MAX_TICKS:
+            break
+    else:
+        step = 10 ** int(np.ceil(np.log10(T / (MAX_TICKS - 1))))
+    if step == 2:
+        return list(range(1, T + 1, 2))  # 1, 3, 5, …: no 1 and 2 side by side
+    return [1] + list(range(step, T + 1, step))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -509,10 +570,13 @@ def plot_gate_heatmaps(
     ax: Axes | None = None,
     keys: Sequence[str] | None = None,
 ) -> Figure:
-    """Heatmaps of every gate over time: one panel per key, time :math:`t` across, unit down.
+    """Heatmaps of every gate over time: one panel per key, time :math:`t = 1 \\ldots T` across, unit up.
 
     ``gates``: dict of ``(T, H)`` arrays (as the LSTM layer returns them: ``f_t, i_t, c_tilde, o_t, c_t,
-    h_t``; a ``(T, B, H)`` value uses batch element 0). Returns the Figure (several Axes).
+    h_t``; a ``(T, B, H)`` value uses batch element 0); row ``t - 1`` is step :math:`t`, so the first
+    column is drawn at :math:`t = 1`. Each axis has at most :data:`MAX_TICKS` tick labels. Colour scales:
+    (0, 1) for the σ gates, (-1, 1) for tanh values, :math:`\\pm \\max |c_t|` for :math:`c_t`; the alt
+    text gives each panel's actual value range. Returns the Figure (several Axes).
     """
     if not gates:
         raise ValueError("`gates` must be a non-empty dict of (T, H) arrays, e.g. {'f_t': ..., 'i_t': ...}.")
@@ -537,23 +601,28 @@ def plot_gate_heatmaps(
     axes = fig.subplots(1, len(arrays), squeeze=False)[0] if not fig.axes else None
     if axes is None:
         raise ValueError("`fig` must be an empty Figure (plot_gate_heatmaps adds one Axes per gate).")
+    ranges = []
     for a, (k, arr) in zip(axes, arrays.items(), strict=True):
         lo, hi = GATE_RANGES.get(k, (float(arr.min()), float(arr.max())))
         if k == "c_t":
             m = float(np.abs(arr).max()) or 1.0
             lo, hi = -m, m
         cmap = "viridis" if lo >= 0 else "RdBu_r"
-        im = a.imshow(arr.T, aspect="auto", origin="lower", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+        T, H = arr.shape
+        # column t - 1 is step t: centred on t, from t - 1/2 to t + 1/2
+        im = a.imshow(arr.T, aspect="auto", origin="lower", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest",
+                      extent=(0.5, T + 0.5, -0.5, H - 0.5))
         a.set_title(SYMBOLS.get(k, k), fontsize=13)
         a.set_xlabel("step $t$")
-        a.xaxis.set_major_locator(MaxNLocator(integer=True))
-        a.yaxis.set_major_locator(MaxNLocator(integer=True))
+        a.set_xticks(step_ticks(T))
+        a.yaxis.set_major_locator(MaxNLocator(nbins=MAX_TICKS - 1, integer=True, min_n_ticks=1))
         fig.colorbar(im, ax=a, fraction=0.08, pad=0.03)
+        ranges.append(f"{k} from {arr.min():.2g} to {arr.max():.2g} (colour scale {lo:.2g} to {hi:.2g})")
     axes[0].set_ylabel("unit")
     fig.tight_layout()
     T, H = next(iter(arrays.values())).shape
-    set_alt(fig, f"Heatmaps of {', '.join(arrays)} over {T} steps (across) and {H} units (down); "
-            "sigmoid gates on a 0 to 1 colour scale, tanh values on -1 to 1.")
+    set_alt(fig, f"Heatmaps of {', '.join(arrays)} over steps t = 1 to {T} (across) and {H} units (up); "
+            "values: " + "; ".join(ranges) + ".")
     return fig
 
 
@@ -590,7 +659,7 @@ def plot_cell_trajectory(
         ax.plot(steps, kept, ":", color="#555555", linewidth=2, label=r"$\prod_{j \leq t} f_j$ (kept)")
         alt += f", with the forget gate f_t and the fraction of the first memory kept (ends at {kept[-1]:.2g})"
     ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xticks(step_ticks(T))
     ax.set_xlabel("step $t$")
     ax.set_ylabel("value")
     ax.grid(alpha=0.3)

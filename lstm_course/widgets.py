@@ -416,7 +416,7 @@ def gradient_explorer(
     """Slider: the forget-gate bias :math:`b_f`; shows the gradient norm against steps back, RNN vs LSTM.
 
     ``curves(b_f) -> {label: array (K,)}`` with entry ``k`` the norm ``k`` steps back from the loss. By
-    default from :mod:`lstm_course.gradients`: :math:`\\lVert \\partial L / \\partial h_{T-1-k} \\rVert` from
+    default from :mod:`lstm_course.gradients`: :math:`\\lVert \\partial L / \\partial h_{T-k} \\rVert` from
     ``rnn_gradient_norms(T, **experiment)`` and ``lstm_gradient_norms(T, forget_bias=b_f, **experiment).h``.
     Every position is computed when the widget is built: with the default curves that runs the experiments
     (tens of seconds on a 2-core CPU), so a chapter that has measured them already passes ``curves``.

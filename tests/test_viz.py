@@ -160,12 +160,71 @@ def test_plot_gate_heatmaps_one_image_per_gate() -> None:
     assert images[0].get_clim() == (0.0, 1.0) and images[2].get_clim() == (-1.0, 1.0)
     lo, hi = images[4].get_clim()  # c_t: symmetric around 0
     assert lo == -hi and hi == pytest.approx(float(gates["c_t"].abs().max()))
-    assert f"{H} units" in viz.figure_alt(fig) and f"{T} steps" in viz.figure_alt(fig)
+    assert f"{H} units" in viz.figure_alt(fig) and f"t = 1 to {T}" in viz.figure_alt(fig)
     # (T, B, H) takes batch element 0
     fig2 = viz.plot_gate_heatmaps({"f_t": torch.rand(T, 2, H, generator=g)})
     assert fig2.axes[0].get_images()[0].get_array().shape == (H, T)
     with pytest.raises(ValueError, match="keys"):
         viz.plot_gate_heatmaps(gates, keys=["g_t"])
+
+
+def test_heatmap_counts_steps_from_1_with_at_most_10_ticks_per_axis() -> None:
+    """The book's size, T = 60 steps and H = 32 units: readable tick labels, the first column at t = 1."""
+    T, H = 60, 32
+    g = torch.Generator().manual_seed(2)
+    gates = {"f_t": torch.rand(T, H, generator=g), "c_t": 30 * torch.randn(T, H, generator=g)}
+    fig = viz.plot_gate_heatmaps(gates)
+    fig.canvas.draw()
+    for a in (a for a in fig.axes if a.get_images()):
+        for axis, lim in ((a.xaxis, a.get_xlim()), (a.yaxis, a.get_ylim())):
+            shown = [t for t in axis.get_major_ticks() if t.label1.get_visible() and t.label1.get_text()
+                     and min(lim) <= t.get_loc() <= max(lim)]
+            assert 2 <= len(shown) <= viz.MAX_TICKS, (a.get_title(), len(shown))
+        xs = [t for t in a.get_xticks() if min(a.get_xlim()) <= t <= max(a.get_xlim())]
+        assert xs[0] == 1 and xs[-1] == T  # the first and last step, numbered 1 … T
+        assert a.get_xlim() == (0.5, T + 0.5)  # column t - 1 is centred on t
+    assert viz.step_ticks(60) == [1, 10, 20, 30, 40, 50, 60]
+    assert viz.step_ticks(7) == [1, 2, 3, 4, 5, 6, 7]
+    for T_ in (1, 9, 11, 19, 37, 99, 101, 999, 4321):
+        ticks = viz.step_ticks(T_)
+        assert ticks[0] == 1 and len(ticks) <= viz.MAX_TICKS and ticks[-1] <= T_ and ticks == sorted(set(ticks))
+
+
+def test_heatmap_alt_text_states_each_panel_value_range() -> None:
+    T, H = 5, 3
+    c = torch.linspace(-28.0, 31.0, T * H).reshape(T, H)
+    f = torch.linspace(0.93, 0.99, T * H).reshape(T, H)
+    alt = viz.figure_alt(viz.plot_gate_heatmaps({"f_t": f, "c_t": c}))
+    assert "f_t from 0.93 to 0.99 (colour scale 0 to 1)" in alt
+    assert "c_t from -28 to 31 (colour scale -31 to 31)" in alt
+    assert "-1 to 1" not in alt  # the old fixed claim
+
+
+def test_draw_cell_backward_reverses_every_arrow() -> None:
+    fwd, back = viz.draw_cell(), viz.draw_cell(direction="backward", highlight="cell")
+
+    def arrows(ax):
+        return [(p._posA_posB, p.get_linestyle()) for p in ax.patches
+                if hasattr(p, "_posA_posB") and p.get_arrowstyle().__class__.__name__ != "Curve"]
+
+    a_fwd, a_back = arrows(fwd), arrows(back)
+    assert len(a_fwd) == len(a_back) > 10
+    heads_fwd = {tuple(np.round(pb, 3)) for (pa, pb), _ in a_fwd}
+    heads_back = {tuple(np.round(pb, 3)) for (pa, pb), _ in a_back}
+    assert heads_fwd != heads_back
+    yc = 5.9  # the cell path: forward every arrow on it points right, backward left
+    on_top = [(pa, pb) for (pa, pb), _ in a_back if pa[1] == pb[1] == yc]
+    assert on_top and all(pb[0] < pa[0] for pa, pb in on_top)
+    assert all(pb[0] > pa[0] for (pa, pb), _ in a_fwd if pa[1] == pb[1] == yc)
+    text = _texts(back)
+    for sym in (r"$\delta c_{t-1}$", r"$\delta h_{t-1}$", r"$\delta x_t$", r"$\delta c_t$", r"$f_t \odot \delta c_t$",
+                "from step $t{+}1$"):
+        assert sym in text, sym
+    assert back._lstm_direction == "backward" and "reversed" in viz.figure_alt(back)
+    with pytest.raises(ValueError, match="`direction` must be 'forward' or 'backward'"):
+        viz.draw_cell(direction="up")
+    with pytest.raises(ValueError, match="`values` are forward numbers"):
+        viz.draw_cell(direction="backward", values={"f_t": 0.5})
 
 
 def test_plot_cell_trajectory_draws_c_f_and_kept_fraction() -> None:
