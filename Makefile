@@ -5,6 +5,8 @@ STAMP  := $(VENV)/.installed-stamp
 BUILD  := _build
 # The course's models are tiny: one torch thread is faster than two fighting over a 2-core machine.
 export OMP_NUM_THREADS ?= 1
+# Every number a chapter's prose quotes is compared with the code's value (lstm_course.prose) in the build and tests.
+export LSTM_COURSE_CHECK_PROSE := 1
 
 .PHONY: book test lint unit notebooks site vendor lab clean
 
