@@ -45,6 +45,7 @@ from .reference import (
     rel_error,
 )
 from .tasks import DEFAULT_CONFIG, RecallTask, SequenceClassifier, TrainConfig, evaluate, run_experiment, train
+from .variants import CoupledWeights, PeepholeWeights, VariantLSTM, coupled_step, peephole_step
 from .viz import draw_cell, figure_alt
 from .widgets import explorer
 
@@ -56,7 +57,9 @@ __all__ = [
     "GRU",
     "GRU_GATE_ORDER",
     "LSTM",
+    "PeepholeWeights",
     "CellWeights",
+    "CoupledWeights",
     "GRUGates",
     "GRUSequenceGates",
     "GRUWeights",
@@ -65,10 +68,12 @@ __all__ = [
     "SequenceGates",
     "StepGates",
     "TrainConfig",
+    "VariantLSTM",
     "available_devices",
     "candidate",
     "cell_update",
     "concat_hx",
+    "coupled_step",
     "draw_cell",
     "evaluate",
     "explorer",
@@ -93,6 +98,7 @@ __all__ = [
     "lstm_step_forward",
     "numerical_gradient",
     "output_gate",
+    "peephole_step",
     "probes",
     "reference",
     "rel_error",
