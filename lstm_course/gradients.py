@@ -274,7 +274,7 @@ def gradient_ratio_at(norms: np.ndarray, steps_back: int | None = None) -> float
     T = norms.size
     k = 0 if steps_back is None else T - 1 - steps_back
     if not 0 <= k < T:
-        raise ValueError(f"`steps_back` must be in 0 … {T - 1} for T = {T}, got {steps_back}.")
+        raise ValueError(f"`steps_back` must be at least 0 and below T = {T}, got {steps_back}.")
     return float(norms[k] / norms[-1])
 
 

@@ -153,7 +153,7 @@ def test_bad_arguments() -> None:
         forget_path_product(np.full((3, 2), 1.5))
     with pytest.raises(ValueError, match=r"`f_t` must have shape \(T, H\)"):
         forget_path_product(np.ones(3))
-    with pytest.raises(ValueError, match="`steps_back` must be in 0"):
+    with pytest.raises(ValueError, match="`steps_back` must be at least 0 and below T"):
         gradient_ratio_at(np.ones(5), steps_back=5)
     with pytest.raises(TypeError, match="RNNWeights"):
         rnn_step(torch.zeros(3), torch.zeros(4), (torch.zeros(4, 4), torch.zeros(4, 3), torch.zeros(4)))
