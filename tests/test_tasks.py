@@ -6,6 +6,8 @@ Shortened setting measured here (T = 30, 200 steps, lr 5e-3, forget bias 5): LST
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 from torch import nn
@@ -146,3 +148,18 @@ def test_bad_arguments() -> None:
         train(model, RecallTask(), steps=0)
     with pytest.raises(ValueError, match="`lr` must be positive"):
         train(model, RecallTask(), steps=1, lr=0.0)
+
+
+def test_init_scale_multiplies_only_the_recurrent_weights_and_clip_reaches_training() -> None:
+    a = SequenceClassifier("rnn", 5, 8, 4, generator=torch.Generator().manual_seed(3))
+    b = SequenceClassifier("rnn", 5, 8, 4, init_scale=2.0, generator=torch.Generator().manual_seed(3))
+    for p, q in zip(a.recurrent.parameters(), b.recurrent.parameters(), strict=True):
+        assert torch.allclose(q, 2.0 * p)
+    assert torch.equal(a.readout.weight, b.readout.weight)
+    with pytest.raises(ValueError, match="`init_scale` must be positive"):
+        SequenceClassifier("rnn", 5, 8, 4, init_scale=0.0)
+    task = RecallTask(length=8)
+    base = TrainConfig(task=task, hidden_size=8, steps=5, lr=0.5)  # a large step: the clip binds
+    _, clipped = run_experiment("lstm", base, device="cpu", progress=False, log_every=1)
+    _, free = run_experiment("lstm", replace(base, clip=None), device="cpu", progress=False, log_every=1)
+    assert clipped.loss[0] == free.loss[0] and clipped.loss[1:] != free.loss[1:]
