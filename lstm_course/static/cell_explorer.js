@@ -228,14 +228,14 @@ export function mount(root, config) {
   }
 
   // ---------------------------------------------------------------------------------------------- render
-  function renderControls() {
+  /** Sets every control to the state's value; in sequence mode x_t, h_prev, c_prev show the step's (`shown`). */
+  function renderControls(shown) {
     const p = shownParams();
+    const inSequence = state.mode === "sequence";
     for (const name of PARAM_NAMES) {
-      let v = p[name];
       const input = controls[name];
-      const inSequence = state.mode === "sequence";
-      if (inSequence && name === "x_t") v = state.xs[state.t - 1];
-      input.disabled = inSequence && (name === "h_prev" || name === "c_prev");
+      const v = inSequence && STATE_NAMES.includes(name) ? shown[name] : p[name];
+      input.disabled = inSequence && (name === "h_prev" || name === "c_prev"); // the previous step's outputs
       if (document.activeElement !== input || input.disabled) input.value = String(v);
       outputs[name].textContent = fmt(v);
     }
@@ -269,7 +269,7 @@ export function mount(root, config) {
     const one = {};
     for (const name of TABLE_ROWS) one[name] = step[name][j];
     updateDiagram(diagram, one, preactivations(step, weights, j), units[j] + 1);
-    renderControls();
+    renderControls(one);
     renderTable(result);
     root.dataset.mode = state.mode;
     root.dataset.step = String(inSequence ? state.t : 1);
@@ -288,7 +288,8 @@ export function mount(root, config) {
       const series = units.map((_, u) => {
         const s = {};
         for (const r of rows) {
-          s[r] = r === "belt" ? belt.map((b) => b[u]) : steps.map((st) => st[r][u]);
+          if (r === "belt") s[r] = belt.map((b) => b[u]);
+          else s[r] = steps.map((st) => (r === "x_t" ? st.x_t[0] : st[r][u])); // one input, shared by the units
         }
         return s;
       });
