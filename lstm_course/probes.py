@@ -21,6 +21,11 @@ Time steps are numbered :math:`t = 1 \\ldots T`; :math:`h_0, c_0` is the initial
   so their order does not change the value; an empty product is 1). The :math:`s = 1` term is what
   is left at the end of the first write; its share of :math:`|c_T|` is
   :math:`\\lVert (\\prod_{j=2}^{T} f_j) \\odot i_1 \\odot \\tilde c_1 \\rVert_1 / \\lVert c_T \\rVert_1`.
+  :func:`first_write_remainder` follows that term over time,
+  :math:`(\\prod_{j=2}^{t} f_j) \\odot i_1 \\odot \\tilde c_1` for :math:`t = 1 \\ldots T`.
+* **How much of a state the label explains** (:func:`label_variance_share`): the share of the state's
+  variance across sequences that lies between the classes' means (the correlation ratio
+  :math:`\\eta^2`, summed over units). Near 1: the state is a function of the label; near 0: of the rest.
 * **Gates over time** (:func:`gates_over_time`): each gate averaged over sequences and units, ``(T,)``.
 """
 
@@ -35,8 +40,10 @@ import torch
 
 __all__ = [
     "LinearProbe",
+    "first_write_remainder",
     "fit_probe",
     "gates_over_time",
+    "label_variance_share",
     "probe_accuracy_over_time",
     "surviving_first_write_share",
     "write_contributions",
@@ -185,6 +192,39 @@ def write_contributions(f_t: Any, i_t: Any, c_tilde: Any) -> np.ndarray:
     later = np.concatenate([f[1:], np.ones_like(f[:1])])  # (T, …) f_{s+1}, last row 1
     kept = np.cumprod(later[::-1], axis=0)[::-1]  # (T, …)
     return kept * i * g  # (T, …) w_s
+
+
+def first_write_remainder(f_t: Any, i_t: Any, c_tilde: Any) -> np.ndarray:
+    """What is left of the first step's write at every step: ``(T, …)``, entry ``t - 1`` for step ``t``.
+
+    :math:`r_t = \\big(\\prod_{j=2}^{t} f_j\\big) \\odot i_1 \\odot \\tilde c_1` (forget gates of steps
+    :math:`2, \\ldots, t`, element-wise; :math:`r_1 = i_1 \\odot \\tilde c_1`). The last entry is the first
+    row of :func:`write_contributions`. Shapes as there: ``(T, H)`` or ``(T, B, H)`` each.
+    """
+    f = _as_array("f_t", f_t, (2, 3))
+    i = _as_array("i_t", i_t, f.ndim)
+    g = _as_array("c_tilde", c_tilde, f.ndim)
+    if i.shape != f.shape or g.shape != f.shape:
+        raise ValueError(f"`f_t`, `i_t` and `c_tilde` must share one shape, got {f.shape}, {i.shape}, {g.shape}.")
+    kept = np.cumprod(np.concatenate([np.ones_like(f[:1]), f[1:]]), axis=0)  # (T, …) 1, f_2, f_2 f_3, …
+    return kept * (i[0] * g[0])  # (T, …)
+
+
+def label_variance_share(features: Any, labels: Any) -> float:
+    """Share of the variance of ``features (N, D)`` across examples explained by ``labels (N,)``.
+
+    :math:`\\eta^2 = \\sum_k N_k \\lVert \\bar x_k - \\bar x \\rVert^2 / \\sum_n \\lVert x_n - \\bar x \\rVert^2`
+    (between-class over total sum of squares, all units together), in [0, 1]. 1: every example of a
+    class has the same state; about :math:`(K-1)/N` for states unrelated to the label.
+    """
+    X = _as_array("features", features, 2)  # (N, D)
+    y = _as_labels("labels", labels, X.shape[0])
+    centred = X - X.mean(axis=0)  # (N, D)
+    total = float((centred**2).sum())
+    if total == 0:
+        raise ValueError("`features` are the same for every example; their variance is 0, so no share exists.")
+    between = sum(float((centred[y == k].mean(axis=0) ** 2).sum()) * int((y == k).sum()) for k in np.unique(y))
+    return between / total
 
 
 def surviving_first_write_share(f_t: Any, i_t: Any, c_tilde: Any, c_t: Any) -> np.ndarray:

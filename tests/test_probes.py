@@ -17,8 +17,10 @@ import torch
 from lstm_course.layer import LSTM
 from lstm_course.layout import CellWeights, to_torch_layout
 from lstm_course.probes import (
+    first_write_remainder,
     fit_probe,
     gates_over_time,
+    label_variance_share,
     probe_accuracy_over_time,
     surviving_first_write_share,
     write_contributions,
@@ -67,6 +69,7 @@ def test_write_once_cell_keeps_its_first_write_and_is_decodable_at_every_step() 
         acc = probe_accuracy_over_time(getattr(fit, name), y_fit, getattr(test, name), y_test)
         assert acc.shape == (task.length,)
         assert acc.min() == 1.0, name
+    assert label_variance_share(test.c_t[-1], y_test) > 0.999  # c_T is a function of the first symbol
     gates = gates_over_time(test, ("i_t", "f_t", "c_t"))
     assert gates["i_t"][0] > 0.99 and gates["i_t"][1:].max() < 1e-3  # open at t = 1 only
     assert gates["f_t"].min() > 0.999
@@ -85,6 +88,8 @@ def test_random_lstm_forgets_the_first_symbol_probe_near_chance() -> None:
     assert abs(acc_h[1] - task.chance) < 0.05 and abs(acc_c[1] - task.chance) < 0.05  # measured ~0.25
     share = surviving_first_write_share(test.f_t, test.i_t, test.c_tilde, test.c_t)
     assert share.max() < 1e-6  # ∏ of 59 gates near 0.5
+    assert label_variance_share(test.c_t[-1], y_test) < 0.01  # c_T varies with the distractors only
+    assert label_variance_share(test.c_t[0], y_test) > 0.99  # c_1 is the first symbol's write
 
 
 def test_probe_scores_held_out_data_not_memorisation() -> None:
@@ -95,6 +100,14 @@ def test_probe_scores_held_out_data_not_memorisation() -> None:
     probe = fit_probe(X_fit, y_fit, 4, ridge=1e-6)
     assert probe.accuracy(X_fit, y_fit) > 0.95
     assert abs(probe.accuracy(X_test, y_test) - 0.25) < 0.05
+    assert label_variance_share(X_test, y_test) < 0.01  # (K-1)/N ≈ 0.0015 expected
+
+
+def test_label_variance_share_is_the_between_class_share() -> None:
+    X = np.array([[0.0], [2.0], [10.0], [12.0]])
+    y = np.array([0, 0, 1, 1])
+    # class means 1 and 11, grand mean 6: between 4·25 = 100, total 36+16+16+36 = 104
+    assert label_variance_share(X, y) == pytest.approx(100 / 104)
 
 
 def test_probe_is_deterministic_and_separates_classes_along_one_axis() -> None:
@@ -124,6 +137,10 @@ def test_write_contributions_sum_to_the_last_cell_state() -> None:
     np.testing.assert_allclose(w[-1], (g.i_t[-1] * g.c_tilde[-1]).numpy(), atol=1e-7)  # empty product
     kept_first = g.f_t[1:].prod(dim=0)  # ∏_{j=2}^T f_j
     np.testing.assert_allclose(w[0], (kept_first * g.i_t[0] * g.c_tilde[0]).numpy(), rtol=1e-5)
+    remainder = first_write_remainder(g.f_t, g.i_t, g.c_tilde)  # (T, B, H)
+    np.testing.assert_allclose(remainder[-1], w[0], rtol=1e-6)
+    np.testing.assert_allclose(remainder[0], (g.i_t[0] * g.c_tilde[0]).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(remainder[2], (g.f_t[1] * g.f_t[2] * g.i_t[0] * g.c_tilde[0]).numpy(), rtol=1e-5)
     one = surviving_first_write_share(g.f_t[:, 0], g.i_t[:, 0], g.c_tilde[:, 0], g.c_t[:, 0])  # one sequence
     assert one.shape == () and np.isclose(one, np.abs(w[0, 0]).sum() / np.abs(g.c_t[-1, 0].numpy()).sum())
 
@@ -151,6 +168,10 @@ def test_bad_arguments_name_the_argument() -> None:
         probe_accuracy_over_time(states, y, np.zeros((2, 4, 2)), y)
     with pytest.raises(ValueError, match="must share one shape"):
         write_contributions(np.ones((3, 2)), np.ones((3, 2)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="their variance is 0"):
+        label_variance_share(np.ones((4, 2)), y)
+    with pytest.raises(ValueError, match="must share one shape"):
+        first_write_remainder(np.ones((3, 2)), np.ones((3, 2)), np.ones((2, 2)))
     with pytest.raises(ValueError, match="`gates` has no 'o_t'"):
         gates_over_time({"f_t": states}, ("o_t",))
     with pytest.raises(ValueError, match="`f_t` contains NaN"):
