@@ -4,7 +4,9 @@ Usage::
 
     .venv/bin/python benchmarks/bench_lstm.py [--repeats N] [--device cpu|cuda|...] [--json]
 
-Sizes are (batch B, steps T, input I, hidden H); float32. For each size and each
+Sizes are (batch B, steps T, input I, hidden H); float32. Every size runs with one layer
+in one direction; :data:`STACKED` adds rows for stacked, bidirectional modules (layers ``L``,
+``bi``), with the same settings in both modules. For each row and each
 mode the two modules run alternately (``nn.LSTM``, ours, ``nn.LSTM``, ...) so that
 load from other processes on a shared machine hits both alike; the table reports the
 median of each and the ratio ours / ``nn.LSTM`` (lower is better, 1.0 = as fast).
@@ -27,6 +29,8 @@ import lstm_course
 from lstm_course.devices import available_devices, get_device
 
 SIZES: list[tuple[int, int, int, int]] = [(1, 100, 32, 64), (32, 100, 64, 128), (64, 200, 128, 256)]
+#: Extra rows: (size, num_layers, bidirectional).
+STACKED: list[tuple[tuple[int, int, int, int], int, bool]] = [((32, 100, 64, 128), 2, True)]
 TARGETS = {  # (size, mode) -> the ratio the issue asks for on the 2-core CPU
     ((32, 100, 64, 128), "fwd"): 1.5,
     ((32, 100, 64, 128), "fwd+bwd"): 1.5,
@@ -67,12 +71,14 @@ def bench_size(
     repeats: int,
     seed: int = 0,
     clock: Callable[[], float] = time.perf_counter,
+    num_layers: int = 1,
+    bidirectional: bool = False,
 ) -> list[dict[str, object]]:
-    """Median seconds of both modules at one size, for each mode."""
+    """Median seconds of both modules at one size (and stacking), for each mode."""
     B, T, I, H = size
     gen = torch.Generator().manual_seed(seed)
-    ref = torch.nn.LSTM(I, H).to(device)
-    ours = lstm_course.LSTM(I, H, device=device)
+    ref = torch.nn.LSTM(I, H, num_layers=num_layers, bidirectional=bidirectional).to(device)
+    ours = lstm_course.LSTM(I, H, num_layers=num_layers, bidirectional=bidirectional, device=device)
     ours.load_state_dict(ref.state_dict())
     x = torch.randn(T, B, I, generator=gen).to(device).requires_grad_(True)  # (T, B, I)
     runs = {"nn.LSTM": _make_runs(ref, x), "lstm_course": _make_runs(ours, x)}
@@ -87,9 +93,11 @@ def bench_size(
                 times[name].append(_timer(runs[name][mode], device, clock))
         med = {name: statistics.median(ts) for name, ts in times.items()}
         ratio = med["lstm_course"] / med["nn.LSTM"]
-        target = TARGETS.get((size, mode)) if device.type == "cpu" else None
+        one_layer = num_layers == 1 and not bidirectional
+        target = TARGETS.get((size, mode)) if device.type == "cpu" and one_layer else None
         rows.append({
-            "device": device.type, "B": B, "T": T, "I": I, "H": H, "mode": mode,
+            "device": device.type, "B": B, "T": T, "I": I, "H": H, "L": num_layers, "bi": bidirectional,
+            "mode": mode,
             "nn_lstm_ms": 1e3 * med["nn.LSTM"], "lstm_course_ms": 1e3 * med["lstm_course"],
             "ratio": ratio, "target": target, "meets_target": None if target is None else ratio <= target,
         })
@@ -98,14 +106,15 @@ def bench_size(
 
 def format_table(rows: list[dict[str, object]]) -> str:
     head = (
-        f"{'device':6} {'B':>3} {'T':>4} {'I':>4} {'H':>4} {'mode':8} "
+        f"{'device':6} {'B':>3} {'T':>4} {'I':>4} {'H':>4} {'L':>2} {'bi':>3} {'mode':8} "
         f"{'nn.LSTM ms':>11} {'ours ms':>9} {'ratio':>6}  target"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         target = "" if r["target"] is None else f"<= {r['target']}  {'ok' if r['meets_target'] else 'MISSED'}"
         lines.append(
-            f"{r['device']:6} {r['B']:>3} {r['T']:>4} {r['I']:>4} {r['H']:>4} {r['mode']:8} "
+            f"{r['device']:6} {r['B']:>3} {r['T']:>4} {r['I']:>4} {r['H']:>4} {r['L']:>2} "
+            f"{'yes' if r['bi'] else 'no':>3} {r['mode']:8} "
             f"{r['nn_lstm_ms']:>11.2f} {r['lstm_course_ms']:>9.2f} {r['ratio']:>6.2f}  {target}"
         )
     return "\n".join(lines)
@@ -119,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print JSON rows instead of the table")
     parser.add_argument("--sizes", default=None, help="B,T,I,H;B,T,I,H;... (default: the three sizes of the issue)")
+    parser.add_argument("--no-stacked", action="store_true", help="leave out the stacked/bidirectional rows")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
     parser.add_argument(
         "--cpu-time",
@@ -140,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = SIZES
     if args.sizes:
         sizes = [tuple(int(v) for v in s.split(",")) for s in args.sizes.split(";")]
-    rows = [row for device in devices for size in sizes for row in bench_size(size, device, args.repeats, clock=clock)]
+    configs = [(size, 1, False) for size in sizes] + ([] if args.no_stacked else STACKED)
+    rows = [row for device in devices for size, layers, bi in configs
+            for row in bench_size(size, device, args.repeats, clock=clock, num_layers=layers, bidirectional=bi)]
     meta = {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
