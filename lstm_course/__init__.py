@@ -8,7 +8,7 @@ hand-written backward), :mod:`~lstm_course.gradients`, :mod:`~lstm_course.tasks`
 :mod:`~lstm_course.viz`, :mod:`~lstm_course.widgets` and the exercise tools.
 """
 
-from . import gradients, probes, reference, tasks, viz, widgets
+from . import gradients, live_cell, probes, reference, tasks, viz, widgets
 from .cell import (
     StepGates,
     candidate,
@@ -35,6 +35,7 @@ from .gru import GRUGates, gru_candidate, gru_hidden_state, gru_step, reset_gate
 from .gru_layer import GRU, GRUSequenceGates
 from .layer import LSTM, SequenceGates
 from .layout import GATE_ORDER, GRU_GATE_ORDER, CellWeights, GRUWeights, from_torch_layout, to_torch_layout
+from .live_cell import cell_explorer
 from .reference import (
     gradient_check,
     lstm_backward,
@@ -71,6 +72,7 @@ __all__ = [
     "VariantLSTM",
     "available_devices",
     "candidate",
+    "cell_explorer",
     "cell_update",
     "concat_hx",
     "coupled_step",
@@ -90,6 +92,7 @@ __all__ = [
     "gru_step",
     "hidden_state",
     "input_gate",
+    "live_cell",
     "lstm_backward",
     "lstm_forward",
     "lstm_gradient_norms",

@@ -57,6 +57,7 @@ __all__ = [
     "cell_explorer",
     "cell_weights",
     "one_step",
+    "params_from_weights",
     "run_sequence",
 ]
 
@@ -141,6 +142,21 @@ _DEFAULT_UNIT = _unit(W_f_h=0.5, W_f_x=-1.0, b_f=1.0, W_i_h=0.5, W_i_x=1.5, W_c_
 
 def _range(name: str) -> tuple[float, float]:
     return RANGES[name] if name in RANGES else RANGES[name[0]]
+
+
+def params_from_weights(weights: CellWeights) -> dict[str, float]:
+    """The explorer's gate controls (``W_f_h, W_f_x, b_f, …``) of a one-unit cell's weights (``H = I = 1``:
+    each ``W_*`` is ``(1, 2)`` on :math:`[h_{t-1}, x_t]`, each ``b_*`` is ``(1,)``)."""
+    if not isinstance(weights, CellWeights):
+        raise TypeError(f"`weights` must be a CellWeights; got {type(weights).__name__}.")
+    if weights.hidden_size != 1 or weights.input_size != 1:
+        raise ValueError(f"`weights` must be a one-unit cell (H = I = 1, each W of shape (1, 2)); got H = "
+                         f"{weights.hidden_size}, I = {weights.input_size}. The explorer has one input and one unit.")
+    out = {}
+    for g in GATE_KEYS:
+        W, b = getattr(weights, f"W_{g}").detach().cpu().double(), getattr(weights, f"b_{g}").detach().cpu().double()
+        out[f"W_{g}_h"], out[f"W_{g}_x"], out[f"b_{g}"] = float(W[0, 0]), float(W[0, 1]), float(b.reshape(-1)[0])
+    return out
 
 
 def _check_params(params: Mapping[str, Any], arg: str, allowed: Sequence[str] = PARAM_NAMES) -> dict[str, float]:
@@ -302,6 +318,7 @@ def cell_explorer(
     mode: str | None = None,
     *,
     preset: str | None = None,
+    weights: CellWeights | None = None,
     params: Mapping[str, float] | None = None,
     sequence: str | None = None,
     xs: Sequence[float] | None = None,
@@ -314,11 +331,18 @@ def cell_explorer(
     bias, presets, and a sequence mode with a strip chart; computed in the browser as the reader drags.
 
     ``mode``: ``"step"`` or ``"sequence"`` (default: ``"sequence"`` when ``sequence`` or ``xs`` is given).
-    ``preset``: a key of :data:`PRESETS` to start from; ``params``: values of :data:`PARAM_NAMES` on top of it
-    (unit 1). ``sequence``: a key of :data:`SEQUENCES` (inputs and weights); ``xs``: your own inputs
-    (at most 30 numbers in the range of ``x_t``), with ``params``' weights. ``unit2``: weights of a second unit
-    (shows two units). ``step``: the step shown first (1-based). ``rows``: the strip chart's rows, from
-    :data:`STRIP_ROWS`. Returns a :class:`CellExplorer`; display it (last line of a cell).
+    Unit 1 starts from ``sequence``'s weights, then ``preset``, then ``weights``, then ``params``, each on top
+    of the one before:
+
+    - ``sequence``: a key of :data:`SEQUENCES` (its inputs and its units' weights), or ``xs``: your own inputs
+      (1 to 30 numbers in the range of ``x_t``);
+    - ``preset``: a key of :data:`PRESETS`;
+    - ``weights``: a one-unit :class:`~lstm_course.layout.CellWeights` (``H = I = 1``);
+    - ``params``: values of :data:`PARAM_NAMES`, e.g. ``{"b_o": -6.0, "x_t": 0.5}``.
+
+    ``unit2``: gate weights of a second unit (shows two units). ``step``: the step shown first (1-based).
+    ``rows``: the strip chart's rows, from :data:`STRIP_ROWS`. Returns a :class:`CellExplorer`; display it
+    (last line of a cell). Its ``records`` hold what it shows then, computed by :func:`lstm_course.cell.lstm_step`.
     """
     if mode not in (None, "step", "sequence"):
         raise ValueError(f"`mode` must be 'step' or 'sequence'; got {mode!r}.")
@@ -344,6 +368,8 @@ def cell_explorer(
             units[u] = {**units[u], **p}
     if preset is not None:
         units[0] = {**units[0], **PRESETS[preset]["params"]}
+    if weights is not None:
+        units[0].update(_check_params(params_from_weights(weights), "weights", PARAM_NAMES[3:]))
     units[0].update(_check_params(params or {}, "params"))
     two_units = sequence is not None and len(SEQUENCES[sequence]["units"]) > 1
     if unit2 is not None:

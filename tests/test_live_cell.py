@@ -262,6 +262,18 @@ def test_sequence_records_follow_lstm_step_from_zero() -> None:
     assert np.allclose(r["belt"][:, 0], [np.prod(r["f_t"][t + 1:, 0]) for t in range(4)])
 
 
+def test_weights_of_a_one_unit_cell_set_the_gate_controls() -> None:
+    t = lambda *v: torch.tensor(v, dtype=torch.float32)  # noqa: E731
+    w = CellWeights(t([0.6, 1.2]).reshape(1, 2), t(0.5), t([-0.4, 0.9]).reshape(1, 2), t(-0.3),
+                    t([0.8, -1.1]).reshape(1, 2), t(0.2), t([1.0, 0.7]).reshape(1, 2), t(-0.2))
+    e = live_cell.cell_explorer(weights=w, params={"x_t": 1.0, "h_prev": 0.5, "c_prev": 0.8})
+    h, c = lstm_step(t(1.0), t(0.5), t(0.8), w)
+    assert abs(e.records["h_t"] - float(h[0])) < 1e-6 and abs(e.records["c_t"] - float(c[0])) < 1e-6
+    assert e.config["units"][0]["W_c_x"] == pytest.approx(-1.1)
+    with pytest.raises(ValueError, match="one-unit cell"):
+        live_cell.cell_explorer(weights=_random_weights(2, 1, torch.Generator().manual_seed(0)))
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"mode": "graph"}, "`mode` must be 'step' or 'sequence'"),
     ({"preset": "recall"}, "`preset` must be one of"),
