@@ -26,11 +26,14 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .devices import get_device
+from .gru_layer import GRU
 from .layer import LSTM
-from .layout import gate_slice
+from .layout import gate_slice, gru_gate_slice
+from .variants import VariantLSTM
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "KINDS",
     "Evaluation",
     "History",
     "RecallTask",
@@ -90,19 +93,25 @@ class RecallTask:
         return x.to(device), y.to(device)
 
 
+#: The recurrent layers :class:`SequenceClassifier` can use.
+KINDS: tuple[str, ...] = ("lstm", "rnn", "gru", "peephole", "coupled")
+
+
 class SequenceClassifier(nn.Module):
-    """A recurrent layer (``kind="lstm"`` or ``"rnn"``) followed by a linear read-out of :math:`h_T`.
+    """A recurrent layer (``kind``, one of :data:`KINDS`) followed by a linear read-out of :math:`h_T`.
 
     ``x (T, B, I) -> logits (B, num_classes)``. The LSTM is :class:`lstm_course.LSTM`; the RNN is
-    ``torch.nn.RNN`` (tanh), :math:`h_t = \\tanh(W_h h_{t-1} + W_x x_t + b)`. Parameters are drawn
-    as PyTorch draws them, :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`, from ``generator`` (default
-    ``torch.Generator().manual_seed(0)``); the recurrent layer's are then multiplied by ``init_scale``
-    (1: PyTorch's scale) and ``forget_bias`` is added to the LSTM's :math:`b_f`.
+    ``torch.nn.RNN`` (tanh), :math:`h_t = \\tanh(W_h h_{t-1} + W_x x_t + b)`; ``"gru"`` is
+    :class:`lstm_course.GRU`; ``"peephole"`` and ``"coupled"`` are :class:`lstm_course.variants.VariantLSTM`.
+    Parameters are drawn as PyTorch draws them, :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`, from
+    ``generator`` (default ``torch.Generator().manual_seed(0)``); the recurrent layer's are then
+    multiplied by ``init_scale`` (1: PyTorch's scale) and ``forget_bias`` is added to the bias of the
+    gate that keeps the memory: :math:`b_f` of the three LSTMs, :math:`b_z` (the update gate) of the GRU.
     """
 
     def __init__(
         self,
-        kind: Literal["lstm", "rnn"],
+        kind: Literal["lstm", "rnn", "gru", "peephole", "coupled"],
         input_size: int,
         hidden_size: int,
         num_classes: int,
@@ -116,8 +125,12 @@ class SequenceClassifier(nn.Module):
             self.recurrent: nn.Module = LSTM(input_size, hidden_size)  # the course's own layer
         elif kind == "rnn":
             self.recurrent = nn.RNN(input_size, hidden_size, nonlinearity="tanh")
+        elif kind == "gru":
+            self.recurrent = GRU(input_size, hidden_size)  # the course's own GRU
+        elif kind in ("peephole", "coupled"):
+            self.recurrent = VariantLSTM(input_size, hidden_size, kind)
         else:
-            raise ValueError(f"`kind` must be 'lstm' or 'rnn', got {kind!r}.")
+            raise ValueError(f"`kind` must be one of {', '.join(repr(k) for k in KINDS)}, got {kind!r}.")
         if not init_scale > 0:
             raise ValueError(f"`init_scale` must be positive (1 is PyTorch's scale), got {init_scale!r}.")
         self.kind = kind
@@ -133,6 +146,10 @@ class SequenceClassifier(nn.Module):
             if kind == "lstm":
                 # only b_ih carries the offset: b_f = b_ih[f] + b_hh[f]
                 self.recurrent.bias_ih_l0[gate_slice("f", hidden_size)] += forget_bias
+            elif kind == "gru":  # z_t keeps h_{t-1}: b_z = b_ih[z] + b_hh[z]
+                self.recurrent.bias_ih_l0[gru_gate_slice("z", hidden_size)] += forget_bias
+            elif kind in ("peephole", "coupled"):
+                self.recurrent.b_f += forget_bias
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x (T, B, I) -> logits (B, num_classes)`` from the last hidden state."""
@@ -252,7 +269,7 @@ DEFAULT_CONFIG = TrainConfig()
 
 
 def run_experiment(
-    kind: Literal["lstm", "rnn"],
+    kind: Literal["lstm", "rnn", "gru", "peephole", "coupled"],
     config: TrainConfig = DEFAULT_CONFIG,
     *,
     device: torch.device | str | None = None,

@@ -141,8 +141,8 @@ def test_bad_arguments() -> None:
         RecallTask().sample(4, generator=0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="`batch_size` must be a positive int"):
         RecallTask().sample(0, generator=torch.Generator())
-    with pytest.raises(ValueError, match="`kind` must be 'lstm' or 'rnn'"):
-        SequenceClassifier("gru", 3, 4, 2)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`kind` must be one of 'lstm', 'rnn', 'gru', 'peephole', 'coupled'"):
+        SequenceClassifier("lru", 3, 4, 2)  # type: ignore[arg-type]
     model = SequenceClassifier("rnn", 5, 4, 4)
     with pytest.raises(ValueError, match="`steps` must be a positive int"):
         train(model, RecallTask(), steps=0)
@@ -163,3 +163,28 @@ def test_init_scale_multiplies_only_the_recurrent_weights_and_clip_reaches_train
     _, clipped = run_experiment("lstm", base, device="cpu", progress=False, log_every=1)
     _, free = run_experiment("lstm", replace(base, clip=None), device="cpu", progress=False, log_every=1)
     assert clipped.loss[0] == free.loss[0] and clipped.loss[1:] != free.loss[1:]
+
+
+@pytest.mark.parametrize("kind", ["gru", "peephole", "coupled"])
+def test_variant_kinds_put_forget_bias_on_the_keep_gate_and_learn(kind) -> None:
+    """The GRU's update gate and the variants' forget gate get the offset; a few steps lower the loss."""
+    from lstm_course import GRU
+    from lstm_course.layout import gru_gate_slice
+    from lstm_course.variants import VariantLSTM
+
+    a = SequenceClassifier(kind, 5, 8, 4, forget_bias=0.0, generator=torch.Generator().manual_seed(3))
+    b = SequenceClassifier(kind, 5, 8, 4, forget_bias=2.5, generator=torch.Generator().manual_seed(3))
+    diff = {n: (q - p).detach() for (n, p), (_, q) in zip(a.named_parameters(), b.named_parameters(), strict=True)}
+    if kind == "gru":
+        assert isinstance(a.recurrent, GRU)
+        rows = torch.zeros(3 * 8, dtype=torch.bool)
+        rows[gru_gate_slice("z", 8)] = True
+        assert torch.allclose(diff["recurrent.bias_ih_l0"][rows], torch.tensor(2.5))
+        assert diff["recurrent.bias_ih_l0"][~rows].abs().max() == 0
+    else:
+        assert isinstance(a.recurrent, VariantLSTM) and a.recurrent.variant == kind
+        assert torch.allclose(diff["recurrent.b_f"], torch.tensor(2.5))
+    assert all(d.abs().max() == 0 for n, d in diff.items() if n not in ("recurrent.bias_ih_l0", "recurrent.b_f"))
+    task = RecallTask(length=5, num_symbols=4)  # I = 5, 4 classes
+    history = train(a, task, steps=30, lr=3e-2, progress=False)
+    assert sum(history.loss[-5:]) < sum(history.loss[:5])
