@@ -326,6 +326,7 @@ def cell_explorer(
     step: int = 1,
     rows: Iterable[str] = ("x_t", "f_t", "i_t", "o_t", "c_t", "h_t"),
     title: str | None = None,
+    note: str | None = None,
 ) -> CellExplorer:
     """A live one-unit LSTM cell: the diagram with every wire's value, a control for each input, weight and
     bias, presets, and a sequence mode with a strip chart; computed in the browser as the reader drags.
@@ -341,8 +342,10 @@ def cell_explorer(
     - ``params``: values of :data:`PARAM_NAMES`, e.g. ``{"b_o": -6.0, "x_t": 0.5}``.
 
     ``unit2``: gate weights of a second unit (shows two units). ``step``: the step shown first (1-based).
-    ``rows``: the strip chart's rows, from :data:`STRIP_ROWS`. Returns a :class:`CellExplorer`; display it
-    (last line of a cell). Its ``records`` hold what it shows then, computed by :func:`lstm_course.cell.lstm_step`.
+    ``rows``: the strip chart's rows, from :data:`STRIP_ROWS`. ``title``: a line above the explorer; ``note``: the
+    line under the sequence controls (default: the ``sequence`` preset's note). Returns a :class:`CellExplorer`;
+    display it (last line of a cell). Its ``records`` hold what it shows then, computed by
+    :func:`lstm_course.cell.lstm_step`.
     """
     if mode not in (None, "step", "sequence"):
         raise ValueError(f"`mode` must be 'step' or 'sequence'; got {mode!r}.")
@@ -385,7 +388,7 @@ def cell_explorer(
 
     config: dict[str, Any] = {
         "mode": mode, "units": units, "two_units": two_units, "xs": seq_xs, "sequence": sequence, "step": step,
-        "rows": rows, "title": title, "ranges": {k: list(v) for k, v in RANGES.items()},
+        "rows": rows, "title": title, "note": note, "ranges": {k: list(v) for k, v in RANGES.items()},
         "presets": PRESETS, "sequences": SEQUENCES,
     }
     if mode == "step":

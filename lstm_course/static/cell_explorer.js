@@ -94,7 +94,8 @@ export function parseSequence(text, [lo, hi]) {
 /**
  * Builds an explorer inside `root` from `config` (lstm_course.live_cell builds it):
  * {mode: "step"|"sequence", units: [params of unit 1, params of unit 2], two_units, presets, sequences,
- *  sequence (a name of sequences or null), xs (the sequence), step, rows (strip chart rows), ranges, title}.
+ *  sequence (a name of sequences or null), xs (the sequence), step, rows (strip chart rows), ranges, title,
+ *  note (the line under the sequence controls; null: the sequence preset's own)}.
  */
 export function mount(root, config) {
   const id = root.id || `lx-${Math.random().toString(36).slice(2, 10)}`;
@@ -398,8 +399,9 @@ export function mount(root, config) {
 
   if (config.sequence) {
     seqSelect.value = config.sequence;
-    seqStatus.textContent = config.sequences[config.sequence].note || "";
+    seqStatus.textContent = config.note ?? (config.sequences[config.sequence].note || "");
   } else {
+    seqStatus.textContent = config.note ?? "";
     seqSelect.value = "";
   }
   seqText.value = state.xs.join(" ");
