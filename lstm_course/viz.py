@@ -633,8 +633,11 @@ def plot_cell_trajectory(
     *,
     title: str | None = None,
 ) -> Axes:
-    """The cell state :math:`c_t` over steps (``(T,)`` or ``(T, H)``) and, if given, the forget gate
-    :math:`f_t` and the kept fraction :math:`\\prod_{j \\le t} f_j` of the first step's memory.
+    """The cell state :math:`c_t` over steps :math:`t = 1 \\ldots T` (``(T,)`` or ``(T, H)``) and, if given, the
+    forget gate :math:`f_t` and the fraction of the first step's memory :math:`c_1` that the forget gates keep
+    until step :math:`t`, :math:`\\prod_{j=2}^{t} f_j` (the gates of steps 2 to :math:`t`; 1 at :math:`t = 1`),
+    the book's :math:`c_T = c_1 \\prod_{t=2}^{T} f_t` when nothing more is written. With ``(T, H)``
+    gates, the mean over units is used.
     """
     c_arr = to_numpy(c, "c")
     if c_arr.ndim == 1:
@@ -654,10 +657,12 @@ def plot_cell_trajectory(
             f_arr = f_arr[:, None]
         if f_arr.shape[0] != T:
             raise ValueError(f"`f` must have as many steps as `c` ({T}); got shape {f_arr.shape}.")
-        kept = np.cumprod(f_arr.mean(axis=1))
-        ax.plot(steps, f_arr.mean(axis=1), "--", color=CELL_PARTS["forget"], linewidth=1.5, label=r"$f_t$")
-        ax.plot(steps, kept, ":", color="#555555", linewidth=2, label=r"$\prod_{j \leq t} f_j$ (kept)")
-        alt += f", with the forget gate f_t and the fraction of the first memory kept (ends at {kept[-1]:.2g})"
+        f_mean = f_arr.mean(axis=1)  # (T,)
+        kept = np.cumprod(np.concatenate([[1.0], f_mean[1:]]))  # (T,) ∏_{j=2}^{t} f_j: 1, f_2, f_2 f_3, …
+        ax.plot(steps, f_mean, "--", color=CELL_PARTS["forget"], linewidth=1.5, label=r"$f_t$")
+        ax.plot(steps, kept, ":", color="#555555", linewidth=2, label=r"$\prod_{j=2}^{t} f_j$ (kept of $c_1$)")
+        alt += (f", with the forget gate f_t and the fraction of the first step's memory kept, the product of "
+                f"f_j for j = 2 to t (ends at {kept[-1]:.2g})")
     ax.axhline(0, color="#444444", linewidth=0.8)
     ax.set_xticks(step_ticks(T))
     ax.set_xlabel("step $t$")

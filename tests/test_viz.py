@@ -233,7 +233,10 @@ def test_plot_cell_trajectory_draws_c_f_and_kept_fraction() -> None:
     ax = viz.plot_cell_trajectory(c, f)
     assert len(ax.lines) == 4  # c_t, f_t, prod f, the zero line
     np.testing.assert_allclose(ax.lines[0].get_ydata(), c.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(ax.lines[2].get_ydata(), np.cumprod(f.numpy()), rtol=1e-6)
+    # the share of c_1 kept until step t: ∏_{j=2}^{t} f_j, as the book writes c_T = c_1 ∏_{t=2}^{T} f_t
+    np.testing.assert_allclose(ax.lines[2].get_ydata(), 0.9 ** np.arange(10), rtol=1e-6)
+    np.testing.assert_allclose(ax.lines[2].get_ydata(), (c / c[0]).numpy(), rtol=1e-5)
+    assert "j = 2 to t" in viz.figure_alt(ax)
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == [r"$c_t$", r"$f_t$"]
     ax2 = viz.plot_cell_trajectory(np.zeros((5, 3)))
     assert len(ax2.lines) == 3 + 1
