@@ -8,7 +8,7 @@ export OMP_NUM_THREADS ?= 1
 # Every number a chapter's prose quotes is compared with the code's value (lstm_course.prose) in the build and tests.
 export LSTM_COURSE_CHECK_PROSE := 1
 
-.PHONY: book test lint unit notebooks site vendor lab lab-test clean
+.PHONY: book test lint unit notebooks colab site vendor lab lab-test clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -21,17 +21,24 @@ book: $(STAMP)
 	rm -rf $(BUILD)
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 
-## Lint, run the library tests, execute every notebook, build the book, test the built site.
-test: $(STAMP) lint unit notebooks book site lab-test
+## Lint, run the library tests, run every notebook as on Colab, build the book, test the built site and JupyterLab.
+## (`colab` replaces `notebooks` here: both run every notebook top to bottom, and the book build runs the chapters
+## with their prose checks.)
+test: $(STAMP) lint unit colab book site lab-test
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 unit: $(STAMP)
-	$(PY) -m pytest tests -q --ignore=tests/site --ignore=tests/lab
+	$(PY) -m pytest tests -q --ignore=tests/site --ignore=tests/lab --ignore=tests/colab
 
 notebooks: $(STAMP)
 	$(PY) -m pytest --nbval-lax -q -p no:cacheprovider book solutions exercises
+
+## Every chapter, exercise and solution run top to bottom in .venv-colab (cached): only `pip install .`, ipykernel
+## and nbclient, no book packages, as on Colab (tests/colab; times in test-artifacts/colab/timings.json).
+colab: $(STAMP)
+	$(PY) -m pytest tests/colab -q -rs -p no:cacheprovider
 
 ## Test the built site in Chromium (tests/site; builds the book first if _build/html is missing or stale).
 site: $(STAMP)
