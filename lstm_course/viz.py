@@ -37,7 +37,10 @@ from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "CELL_PARTS",
+    "GRU_PARTS",
     "draw_cell",
+    "draw_gru_cell",
+    "draw_stacked_lstm",
     "figure_alt",
     "plot_activation",
     "plot_cell_trajectory",
@@ -46,6 +49,7 @@ __all__ = [
     "plot_gradient_norms",
     "plot_learning_curves",
     "set_alt",
+    "stacked_shapes",
     "step_ticks",
     "to_numpy",
     "to_png_bytes",
@@ -182,11 +186,13 @@ def _fmt(value: Any) -> str:
 class _Diagram:
     """Draws parts of the cell and remembers which part each artist belongs to."""
 
-    def __init__(self, ax: Axes, scale: float = 1.0, backward: bool = False) -> None:
+    def __init__(self, ax: Axes, scale: float = 1.0, backward: bool = False,
+                 palette: Mapping[str, str] | None = None) -> None:
         self.ax = ax
         self.scale = scale  # font and line sizes follow the drawing's size, so the layout never overlaps
         self.backward = backward  # every wire drawn in reverse: arrowheads point back towards the inputs
-        self.parts: dict[str, list[Any]] = {p: [] for p in CELL_PARTS}
+        self.palette = dict(CELL_PARTS if palette is None else palette)  # part -> colour (the GRU has its own)
+        self.parts: dict[str, list[Any]] = {p: [] for p in self.palette}
         self.tagged: list[tuple[Any, tuple[str, ...], str]] = []  # (artist, parts, kind)
 
     def _tag(self, artist: Any, parts: str | tuple[str, ...], kind: str) -> Any:
@@ -232,9 +238,9 @@ class _Diagram:
 
     def colour(self, highlight: set[str] | None) -> None:
         for artist, parts, kind in self.tagged:
-            on = [p for p in CELL_PARTS if p in parts and (highlight is None or p in highlight)]
+            on = [p for p in self.palette if p in parts and (highlight is None or p in highlight)]
             if on:
-                col, text_col, fill = CELL_PARTS[on[0]], INK, _tint(CELL_PARTS[on[0]])
+                col, text_col, fill = self.palette[on[0]], INK, _tint(self.palette[on[0]])
             else:
                 col, text_col, fill = GREY, GREY_TEXT, "#f4f4f4"
             if kind == "line":
@@ -254,15 +260,16 @@ def _tint(colour: str, amount: float = 0.85) -> tuple[float, float, float]:
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
-def _parse_highlight(highlight: str | Iterable[str] | None) -> set[str] | None:
+def _parse_highlight(highlight: str | Iterable[str] | None,
+                     palette: Mapping[str, str] = CELL_PARTS) -> set[str] | None:
     if highlight is None:
         return None
     parts = {highlight} if isinstance(highlight, str) else set(highlight)
-    unknown = parts - set(CELL_PARTS)
+    unknown = parts - set(palette)
     if unknown:
         raise ValueError(
             f"`highlight` got unknown part(s) {sorted(unknown)}; "
-            f"choose from {sorted(CELL_PARTS)} (or an iterable of them)."
+            f"choose from {sorted(palette)} (or an iterable of them)."
         )
     return parts
 
@@ -443,6 +450,248 @@ def draw_cell(
     if values:
         alt += " Values: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in values.items()) + "."
     set_alt(ax, alt)
+    return ax
+
+
+#: The parts of the GRU diagram that ``draw_gru_cell(highlight=...)`` accepts. The update gate
+#: :math:`z_t` takes the forget gate's red (it keeps the memory), the candidate keeps its orange.
+GRU_PARTS: dict[str, str] = {
+    "reset": "#8c564b",
+    "update": CELL_PARTS["forget"],
+    "candidate": CELL_PARTS["candidate"],
+    "hidden": CELL_PARTS["hidden"],
+    "inputs": CELL_PARTS["inputs"],
+}
+
+GRU_SYMBOLS: dict[str, str] = {
+    "x_t": r"$x_t$", "h_prev": r"$h_{t-1}$", "r_t": r"$r_t$", "z_t": r"$z_t$", "n_t": r"$n_t$", "h_t": r"$h_t$",
+}
+
+
+def draw_gru_cell(
+    ax: Axes | None = None,
+    *,
+    highlight: str | Iterable[str] | None = None,
+    values: Mapping[str, Any] | None = None,
+    title: str | None = None,
+) -> Axes:
+    """The GRU cell for one time step (:mod:`lstm_course.gru`), drawn in :func:`draw_cell`'s style.
+
+    Drawn: :math:`h_{t-1}` along the top (the GRU's only state) and into :math:`[h_{t-1}, x_t]`; the
+    reset gate :math:`r_t` and update gate :math:`z_t` (σ blocks); :math:`r_t \\odot (W_{nh} h_{t-1} +
+    b_{nh})` into the candidate :math:`n_t` (tanh block), which also reads :math:`x_t`;
+    :math:`h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}` (⊙, ``1−`` and + nodes); a dashed arrow
+    carrying :math:`h_t` to step t+1. The wire from :math:`n_t` crosses the one from :math:`z_t`.
+
+    ``highlight``: one of :data:`GRU_PARTS` or an iterable of them. ``values``: any of
+    ``x_t, h_prev, r_t, z_t, n_t, h_t`` (scalars or small arrays), written on the wires.
+    """
+    parts = _parse_highlight(highlight, GRU_PARTS)
+    values = dict(values or {})
+    unknown = set(values) - set(GRU_SYMBOLS)
+    if unknown:
+        raise ValueError(f"`values` got unknown key(s) {sorted(unknown)}; allowed keys: {list(GRU_SYMBOLS)}.")
+    ax = _new_axes(ax, (10.5, 6.0))
+    ax.set_xlim(-0.9, 14.9)
+    ax.set_ylim(-1.15, 7.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    d = _Diagram(ax, _diagram_scale(ax), palette=GRU_PARTS)
+    vals = {k: to_numpy(v, f"values[{k!r}]") for k, v in values.items()}
+    box = bool(vals)
+
+    def lab(key: str) -> str:
+        sym = GRU_SYMBOLS[key]
+        if key not in vals:
+            return sym
+        flat = vals[key].reshape(-1)
+        if flat.size == 1:
+            return f"{sym} = {float(flat[0]):.2f}"
+        return f"{sym}\n[" + " ".join(f"{v:.1f}" for v in flat[:4]) + (" …" if flat.size > 4 else "") + "]"
+
+    def vsize(key: str, base: float) -> float:
+        return base if key not in vals else (base - 1 if vals[key].size == 1 else base - 4)
+
+    frame = FancyBboxPatch((1.0, 0.5), 11.3, 6.3, boxstyle="round,pad=0.05,rounding_size=0.4",
+                           linewidth=1.5, edgecolor="#9a9a9a", facecolor="#fafafa", zorder=0)
+    ax.add_patch(frame)
+    ax.text(7.9, 0.6, "GRU cell, step $t$", fontsize=11 * d.scale, color="#777777", ha="right", va="bottom")
+
+    yc, yb, yg, yn = 5.9, 1.6, 3.2, 4.6  # h path, gate bus, gates, the candidate's way up
+    xc, xr, xq, xn, xu, xp = 2.3, 3.6, 5.0, 6.6, 8.6, 10.4  # concat, reset, r ⊙, candidate, update, (1-z) ⊙ and +
+    xe, xend = 12.3, 14.7
+
+    # h_{t-1} along the top, and down into the concatenation; x_t from below
+    d.wire([(-0.6, yc), (xu - 0.28, yc)], ("hidden", "inputs"))
+    d.text((-0.6, yc + 0.12), lab("h_prev"), ("hidden", "inputs"), ha="left", va="bottom",
+           size=vsize("h_prev", 13), box=box)
+    d.wire([(1.4, yc), (1.4, yb), (xc - 0.75, yb)], "inputs")
+    d.wire([(xc, -0.9), (xc, yb - 0.35)], "inputs")
+    d.text((xc + 0.15, -0.55), lab("x_t"), "inputs", ha="left", va="center", size=vsize("x_t", 13), box=box)
+    d.block((xc, yb), r"$[h_{t-1}, x_t]$", "inputs", w=1.5, h=0.7, size=12)
+    d.wire([(xc + 0.75, yb), (xu, yb)], "inputs", arrow=False)
+    for x, part in ((xr, "reset"), (xn, "candidate"), (xu, "update")):
+        d.wire([(x, yb), (x, yg - 0.35)], ("inputs", part))
+    d.text((xn + 0.12, 2.2), r"$x_t$ only", ("inputs", "candidate"), ha="left", size=10)
+
+    # gates
+    d.block((xr, yg), r"$\sigma$", "reset")
+    d.block((xn, yg), r"$\tanh$", "candidate", w=1.0, size=13)
+    d.block((xu, yg), r"$\sigma$", "update")
+
+    # the reset gate scales the hidden half of the candidate
+    d.wire([(xr + 0.45, yg), (xq - 0.28, yg)], "reset")
+    d.text((xr + 0.5, yg - 0.25), lab("r_t"), "reset", ha="left", va="top", size=vsize("r_t", 13), box=box)
+    d.wire([(xq, yc), (xq, yg + 0.28)], ("hidden", "reset"))
+    d.text((xq - 0.15, 4.35), r"$W_{nh} h_{t-1} + b_{nh}$", ("hidden", "reset"), ha="right", size=10)
+    d.node((xq, yg), r"$\odot$", "reset")
+    d.wire([(xq + 0.28, yg), (xn - 0.5, yg)], ("reset", "candidate"))
+
+    # the candidate n_t goes up to (1 - z_t) ⊙ n_t
+    d.wire([(xn, yg + 0.35), (xn, yn), (xp - 0.28, yn)], "candidate")
+    d.text((xn + 0.15, 4.05), lab("n_t"), "candidate", ha="left", size=vsize("n_t", 13), box=box)
+
+    # the update gate: z_t ⊙ h_{t-1} on the top line, 1 - z_t onto the candidate
+    d.wire([(xu, yg + 0.35), (xu, yc - 0.28)], "update")
+    d.text((xu + 0.15, 3.95), lab("z_t"), "update", ha="left", size=vsize("z_t", 13), box=box)
+    d.node((xu, yc), r"$\odot$", ("update", "hidden"))
+    d.wire([(xu + 0.45, yg), (xp - 0.45, yg)], "update")
+    d.block((xp, yg), r"$1-$", "update", size=13)
+    d.wire([(xp, yg + 0.35), (xp, yn - 0.28)], "update")
+    d.text((xp + 0.15, 3.95), r"$1 - z_t$", "update", ha="left", size=11)
+    d.node((xp, yn), r"$\odot$", ("update", "candidate"))
+    d.wire([(xp, yn + 0.28), (xp, yc - 0.28)], ("update", "candidate", "hidden"))
+    d.text((xp - 0.15, 5.2), r"$(1-z_t) \odot n_t$", ("update", "candidate"), ha="right", size=11)
+
+    # h_t = z_t ⊙ h_{t-1} + (1 - z_t) ⊙ n_t, to the next step and out
+    d.wire([(xu + 0.28, yc), (xp - 0.28, yc)], "hidden")
+    d.text(((xu + xp) / 2, yc + 0.22), r"$z_t \odot h_{t-1}$", ("update", "hidden"), va="bottom", size=11)
+    d.node((xp, yc), "$+$", "hidden")
+    d.wire([(xp + 0.28, yc), (xe, yc)], "hidden", arrow=False)
+    d.wire([(xe, yc), (xend, yc)], "hidden", dashed=True)
+    d.text((xe + 0.1, yc + 0.12), lab("h_t"), "hidden", ha="left", va="bottom", size=vsize("h_t", 13), box=box)
+    d.text((xe + 0.1, yc - 0.15), r"$\to$ step $t{+}1$", "hidden", ha="left", va="top", size=10)
+    d.wire([(11.6, yc), (11.6, -0.9)], "hidden")
+    d.text((11.45, -0.55), GRU_SYMBOLS["h_t"] + " (output)", "hidden", ha="right", va="center", size=12)
+
+    d.colour(parts)
+    if title:
+        ax.set_title(title, fontsize=13 * d.scale)
+    ax._lstm_parts = d.parts  # type: ignore[attr-defined]
+    alt = ("Diagram of one GRU cell step: h_{t-1} runs along the top and into the concatenation [h_{t-1}, x_t], "
+           "which feeds the reset gate r_t and the update gate z_t (sigmoid); r_t multiplies the hidden half "
+           "W_nh h_{t-1} + b_nh on its way into the candidate n_t (tanh), which also reads x_t; along the top "
+           "h_{t-1} is multiplied by z_t and n_t by 1 - z_t, and their sum is h_t; a dashed arrow carries h_t "
+           "to the next step. There is no cell state.")
+    if parts:
+        alt += f" Highlighted: {', '.join(sorted(parts))}; the rest is greyed."
+    if values:
+        alt += " Values: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in values.items()) + "."
+    set_alt(ax, alt)
+    return ax
+
+
+def stacked_shapes(num_layers: int = 2, bidirectional: bool = True, *, T: int = 4, B: int = 3, I: int = 5,
+                   H: int = 8) -> dict[str, tuple[int, ...]]:
+    """The shape of every tensor of a stacked (bidirectional) :class:`lstm_course.LSTM`, read off a real run.
+
+    Keys: ``input``, ``layer_output`` (every layer's output but the last, the next layer's input),
+    ``output``, ``h_0`` (also ``c_0``, ``h_n``, ``c_n``), ``gates`` (one layer and direction's
+    ``f_t``), and each first-direction parameter ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``.
+    """
+    import torch
+
+    from .layer import LSTM  # here: viz is imported by modules the layer does not need
+
+    with torch.random.fork_rng(devices=[]):  # building the models draws weights: leave the global generator alone
+        model = LSTM(I, H, num_layers=num_layers, bidirectional=bidirectional)
+        first = LSTM(I, H, num_layers=1, bidirectional=bidirectional)  # layer 1 alone: what layer 2 reads
+    with torch.no_grad():
+        out, (h_n, c_n), gates = model(torch.zeros(T, B, I), return_gates=True)
+        one = gates if isinstance(gates, tuple) and hasattr(gates, "_fields") else gates[0]
+        shapes: dict[str, tuple[int, ...]] = {"input": (T, B, I), "output": tuple(out.shape),
+                                              "h_0": tuple(h_n.shape), "gates": tuple(one.f_t.shape)}
+        if num_layers > 1:
+            shapes["layer_output"] = tuple(first(torch.zeros(T, B, I))[0].shape)
+    for name, p in model.named_parameters():
+        if not name.endswith("_reverse") and not name.startswith("bias_hh"):
+            shapes[name] = tuple(p.shape)
+    return shapes
+
+
+def draw_stacked_lstm(
+    num_layers: int = 2, bidirectional: bool = True, ax: Axes | None = None, *, T: int = 4, B: int = 3, I: int = 5,
+    H: int = 8,
+) -> Axes:
+    """A stacked (bidirectional) LSTM unrolled over ``T`` steps, with the shape of every tensor.
+
+    One box per layer, direction and step: forward boxes (→) pass :math:`h_t, c_t` to the right,
+    reverse boxes (←) to the left. Each column's :math:`x_t` feeds both directions of layer 1; both
+    directions' :math:`h_t`, concatenated, feed layer 2 (dropout acts there in training). The shapes
+    are read off a real :class:`lstm_course.LSTM` (:func:`stacked_shapes`).
+    """
+    shapes = stacked_shapes(num_layers, bidirectional, T=T, B=B, I=I, H=H)
+    D = 2 if bidirectional else 1
+    ax = _new_axes(ax, (10.5, 1.2 + 1.25 * num_layers * D))
+    cols = [1.6 + 1.9 * t for t in range(T)]
+    row_y = [1.3 + 0.85 * k + 0.6 * (k // D) for k in range(num_layers * D)]
+    top = row_y[-1] + 1.1
+    ax.set_xlim(-2.3, cols[-1] + 7.9)
+    ax.set_ylim(-0.7, top + 0.7)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fwd, rev = CELL_PARTS["cell"], CELL_PARTS["output"]
+    for x in cols:  # the column's data path, behind the boxes
+        ax.plot([x, x], [0.25, top - 0.25], color=GREY, linewidth=2, zorder=0)
+    for t, x in enumerate(cols, start=1):
+        ax.text(x, 0, f"$x_{t}$", ha="center", va="center", fontsize=12)
+        ax.text(x, top, f"$y_{t}$", ha="center", va="center", fontsize=12)
+    for k, y in enumerate(row_y):
+        layer, d = divmod(k, D)
+        colour = rev if d else fwd
+        for x in cols:
+            ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.28), 0.84, 0.56, boxstyle="round,pad=0.02,rounding_size=0.1",
+                                        linewidth=1.8, edgecolor=colour, facecolor=_tint(colour), zorder=3))
+            ax.text(x, y, r"$\leftarrow$" if d else r"$\rightarrow$", ha="center", va="center", fontsize=12, zorder=4)
+        for a, b in zip(cols[:-1], cols[1:], strict=True):
+            start, end = ((b - 0.42, y), (a + 0.42, y)) if d else ((a + 0.42, y), (b - 0.42, y))
+            ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, linewidth=1.6,
+                                         color=colour, zorder=2))
+        first, last = (cols[-1], cols[0]) if d else (cols[0], cols[-1])
+        side = 1 if d else -1  # where h_0 comes in: the left for forward, the right for reverse
+        for a, b, label in (((first + side * 1.2, y), (first + side * 0.42, y), f"$h_0[{k}]$"),
+                            ((last - side * 0.42, y), (last - side * 1.2, y), f"$h_n[{k}]$")):
+            ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=12, linewidth=1.6, color=colour,
+                                         linestyle="--", zorder=2))
+            end = a if label.startswith("$h_0") else b
+            ax.text(end[0] + 0.05 * np.sign(end[0] - (a[0] + b[0]) / 2), y, label, fontsize=10, va="center",
+                    ha="left" if end[0] > (a[0] + b[0]) / 2 else "right")
+        if d == 0:
+            ax.text(-2.2, y + (0.42 if D == 2 else 0), f"layer {layer + 1}", ha="left", va="center", fontsize=11,
+                    color=INK)
+
+    def shape(name: str) -> str:
+        return "(" + ", ".join(str(v) for v in shapes[name]) + ")"
+
+    xt = cols[-1] + 2.4
+    notes = [(0.0, f"input (T, B, I) = {shape('input')}")]
+    if num_layers > 1:
+        mid = (row_y[D - 1] + row_y[D]) / 2
+        notes.append((mid, f"layer 1 output (T, B, {'2H' if D == 2 else 'H'}) = {shape('layer_output')}" + (
+            "\n[→ h_t, ← h_t]; dropout acts here" if D == 2 else "\ndropout acts here")))
+    notes.append((top, f"output (T, B, {'2H' if D == 2 else 'H'}) = {shape('output')}"))
+    for y, text in notes:
+        ax.text(xt, y, text, ha="left", va="center", fontsize=10, color=INK, linespacing=1.4)
+    LD = f"{num_layers}·{D}"
+    extra = (f"$h_0, c_0, h_n, c_n$: ($L·D$, B, H) = {shape('h_0')}, row k = layer·{D} + direction\n"
+             f"weight_ih_l0 {shape('weight_ih_l0')}" + (f", weight_ih_l1 {shape('weight_ih_l1')}" if num_layers > 1
+                                                          else "") + f", weight_hh_l0 {shape('weight_hh_l0')}")
+    ax.text(-2.2, -0.62, extra, ha="left", va="top", fontsize=9.5, color=INK, linespacing=1.5)
+    summary = "; ".join(f"{k} {shape(k)}" for k in ("input", "layer_output", "output", "h_0") if k in shapes)
+    set_alt(ax, f"A {num_layers}-layer {'bidirectional ' if D == 2 else ''}LSTM unrolled over {T} steps: "
+            f"{'forward boxes pass their state to the right and reverse boxes to the left; ' if D == 2 else ''}"
+            f"each step's x_t feeds layer 1 and each layer's h_t feeds the next; {LD} initial states h_0[k]. "
+            f"Shapes with B = {B}, I = {I}, H = {H}: {summary}.")
     return ax
 
 

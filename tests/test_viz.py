@@ -326,3 +326,49 @@ def test_png_bytes_are_opaque_on_a_white_face() -> None:
         rgba = im.convert("RGBA")
         assert rgba.getpixel((0, 0)) == (255, 255, 255, 255)
         assert rgba.getchannel("A").getextrema() == (255, 255)
+
+
+# --------------------------------------------------------------------------- the GRU and the stack
+
+
+@pytest.mark.parametrize("part", sorted(viz.GRU_PARTS))
+def test_draw_gru_cell_highlight_colours_the_part_and_greys_the_rest(part: str) -> None:
+    ax = viz.draw_gru_cell(highlight=part)
+    parts = ax._lstm_parts
+    assert set(parts) == set(viz.GRU_PARTS) and parts[part]
+    assert all(a._lstm_colour == viz.GRU_PARTS[part] or a._lstm_colour in viz.GRU_PARTS.values()
+               for a in parts[part])
+    mine = {id(a) for a in parts[part]}
+    others = [a for p, arts in parts.items() if p != part for a in arts if id(a) not in mine]
+    assert others and all(a._lstm_colour == viz.GREY for a in others)
+
+
+def test_draw_gru_cell_symbols_values_and_errors() -> None:
+    ax = viz.draw_gru_cell()
+    text = _texts(ax)
+    for sym in (r"$x_t$", r"$h_{t-1}$", r"$r_t$", r"$z_t$", r"$n_t$", r"$h_t$", r"$1 - z_t$", r"$[h_{t-1}, x_t]$",
+                r"$z_t \odot h_{t-1}$", r"$(1-z_t) \odot n_t$", r"$\tanh$", "$+$"):
+        assert sym in text, sym
+    assert text.count(r"$\sigma$") == 2 and "$c_t$" not in text  # two gates, no cell state
+    assert len([p for p in ax.patches if p.get_linestyle() not in ("-", "solid")]) == 1  # only h_t goes on
+    assert "GRU cell" in viz.figure_alt(ax) and "no cell state" in viz.figure_alt(ax)
+    valued = viz.draw_gru_cell(values={"z_t": torch.tensor(0.7), "n_t": -0.2})
+    assert "$z_t$ = 0.70" in _texts(valued) and "z_t = 0.70" in viz.figure_alt(valued)
+    with pytest.raises(ValueError, match="highlight"):
+        viz.draw_gru_cell(highlight="forget")
+    with pytest.raises(ValueError, match="values"):
+        viz.draw_gru_cell(values={"c_t": 1.0})
+
+
+def test_stacked_shapes_are_the_models_and_drawn() -> None:
+    shapes = viz.stacked_shapes(2, True, T=4, B=3, I=5, H=8)
+    assert shapes["input"] == (4, 3, 5) and shapes["output"] == (4, 3, 16) and shapes["h_0"] == (4, 3, 8)
+    assert shapes["layer_output"] == (4, 3, 16) and shapes["weight_ih_l1"] == (32, 16)
+    assert viz.stacked_shapes(3, False, T=2, B=1, I=2, H=4)["h_0"] == (3, 1, 4)
+    before = torch.random.get_rng_state()
+    ax = viz.draw_stacked_lstm(2, True, T=4, B=3, I=5, H=8)
+    assert torch.equal(before, torch.random.get_rng_state())  # drawing leaves the global generator alone
+    text = _texts(ax)
+    assert "output (T, B, 2H) = (4, 3, 16)" in text and "$h_n[3]$" in text and "layer 2" in text
+    assert text.count(r"$\leftarrow$") == 2 * 4 and text.count(r"$\rightarrow$") == 2 * 4
+    assert "(4, 3, 8)" in viz.figure_alt(ax)
