@@ -159,11 +159,13 @@ class SequenceClassifier(nn.Module):
 
 @dataclass
 class History:
-    """What :func:`train` records every ``log_every`` steps: ``step``, training ``loss`` and ``accuracy``."""
+    """What :func:`train` records every ``log_every`` steps: ``step``, training ``loss`` and ``accuracy``,
+    and ``grad_norm``, the gradient's total norm before clipping."""
 
     step: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
 
 
 class Evaluation(NamedTuple):
@@ -225,14 +227,15 @@ def train(
         loss = nn.functional.cross_entropy(logits, y)
         optimizer.zero_grad()
         loss.backward()
-        if clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        # the total norm before clipping; max_norm=inf measures without scaling anything
+        grad_norm = nn.utils.clip_grad_norm_(model.parameters(), math.inf if clip is None else clip)
         optimizer.step()
         if step % log_every == 0 or step == steps:
             accuracy = float((logits.argmax(-1) == y).float().mean())
             history.step.append(step)
             history.loss.append(float(loss.detach()))
             history.accuracy.append(accuracy)
+            history.grad_norm.append(float(grad_norm))
             bar.set_postfix(loss=f"{history.loss[-1]:.3f}", acc=f"{accuracy:.2f}", refresh=False)
     bar.close()
     return history

@@ -188,3 +188,18 @@ def test_variant_kinds_put_forget_bias_on_the_keep_gate_and_learn(kind) -> None:
     task = RecallTask(length=5, num_symbols=4)  # I = 5, 4 classes
     history = train(a, task, steps=30, lr=3e-2, progress=False)
     assert sum(history.loss[-5:]) < sum(history.loss[:5])
+
+
+def test_history_records_the_gradient_norm_before_clipping() -> None:
+    task = RecallTask(length=4, num_symbols=2)
+    base = TrainConfig(task=task, hidden_size=8, steps=3, lr=0.5, clip=1e-3)  # a clip every step exceeds
+    _, clipped = run_experiment("lstm", base, device="cpu", progress=False, log_every=1)
+    _, free = run_experiment("lstm", replace(base, clip=None), device="cpu", progress=False, log_every=1)
+    assert len(clipped.grad_norm) == len(clipped.step) == 3
+    assert clipped.grad_norm[0] == free.grad_norm[0] > 1e-3  # step 1: same weights, norm measured before clipping
+    model = SequenceClassifier("lstm", task.input_size, 8, task.num_symbols, forget_bias=base.forget_bias,
+                               generator=torch.Generator().manual_seed(base.seed))
+    x, y = task.sample(base.batch_size, generator=torch.Generator().manual_seed(base.seed))
+    nn.functional.cross_entropy(model(x), y).backward()
+    norm = torch.cat([p.grad.reshape(-1) for p in model.parameters()]).norm()
+    assert clipped.grad_norm[0] == pytest.approx(float(norm), rel=1e-5)
