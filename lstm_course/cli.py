@@ -1,7 +1,10 @@
 """The ``lstm-course`` command. Subcommands live in a registry so others can add one.
 
 ``lstm-course assign`` regenerates ``exercises/`` from ``solutions/``;
-``lstm-course grade SUBMISSION... --out DIR [-j N] [--timeout S]`` grades notebooks.
+``lstm-course grade SUBMISSION... --out DIR [-j N] [--timeout S]`` grades notebooks;
+``lstm-course gradescope EXERCISE... --out autograder.zip`` builds a Gradescope autograder.
+``assign`` and ``grade`` need the grader extra; without it they stop with one line naming
+``pip install "lstm_course[grader]"``.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .extras import MissingExtraError, require_grader
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
@@ -22,6 +28,7 @@ def _add_assign(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_assign(args: argparse.Namespace) -> int:
+    require_grader("lstm-course assign")
     from .assign import assign
 
     stale = assign(args.source, args.dest, check=args.check)
@@ -41,12 +48,15 @@ def _add_grade(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--call-timeout", type=float, default=10.0, metavar="S",
                    help="seconds per call of a student function while grading (default 10)")
     p.add_argument("--exercise", default=None, help="expected exercise topic (default: read from each notebook)")
-    p.add_argument("--seed", type=int, default=None, help="seed for the hidden test inputs (default: fresh)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="course seed of the hidden inputs; the same seed regrades identically (default: the "
+                        "library's COURSE_SEED; set your own and keep it private)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=_run_grade)
 
 
 def _run_grade(args: argparse.Namespace) -> int:
+    require_grader("lstm-course grade")
     from .grading import grade
 
     if args.jobs < 1:
@@ -57,6 +67,31 @@ def _run_grade(args: argparse.Namespace) -> int:
                     seed=args.seed, progress=not args.no_progress)
     total = sum(r.score for r in results)
     print(f"graded {len(results)} submission(s) into {args.out} (mean {total / max(1, len(results)):.2f})")
+    books = sorted(p.name for p in Path(args.out).glob("grades*.csv"))
+    print("gradebook: " + ", ".join(books))
+    return 0
+
+
+def _add_gradescope(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gradescope", help="build a Gradescope autograder zip for one or more exercises")
+    p.add_argument("exercises", nargs="+", metavar="EXERCISE", help="exercise topics, e.g. forget_gate")
+    p.add_argument("--out", required=True, metavar="ZIP", help="the zip to write, e.g. autograder.zip")
+    p.add_argument("--seed", type=int, default=None, help="course seed of the hidden inputs (as for grade)")
+    p.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds per submission (default 300)")
+    p.add_argument("--cell-timeout", type=float, default=60.0, metavar="S", help="seconds per cell (default 60)")
+    p.add_argument("--call-timeout", type=float, default=10.0, metavar="S",
+                   help="seconds per call of a student function (default 10)")
+    p.set_defaults(func=_run_gradescope)
+
+
+def _run_gradescope(args: argparse.Namespace) -> int:
+    require_grader("lstm-course gradescope")
+    from .grading.gradescope import build_autograder
+
+    path = build_autograder(args.exercises, args.out, seed=args.seed, timeout=args.timeout,
+                            cell_timeout=args.cell_timeout, call_timeout=args.call_timeout)
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB): upload it as the autograder of a Gradescope "
+          "programming assignment; students submit their .ipynb")
     return 0
 
 
@@ -64,6 +99,7 @@ def _run_grade(args: argparse.Namespace) -> int:
 SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "assign": _add_assign,
     "grade": _add_grade,
+    "gradescope": _add_gradescope,
 }
 
 
@@ -80,7 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError) as exc:
+    except MissingExtraError as exc:
+        print(f"lstm-course {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"lstm-course {args.command}: {exc}", file=sys.stderr)
         return 2
 

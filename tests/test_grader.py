@@ -16,13 +16,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from submissions.mutations import MUTATIONS, apply, find_cell, without_hidden_tests
+import torch
+from instructors import run_recipe, validate_results
+from submissions.mutations import MUTATIONS, apply, find_cell, tampered_exercise, without_hidden_tests
 from submissions.mutations import solution_notebook as _solution_notebook
 
 from lstm_course.assign import render_exercise
 from lstm_course.cli import main
 from lstm_course.exercises import TOPICS, get_exercise
-from lstm_course.grading import grade, grade_submission
+from lstm_course.grading import COURSE_SEED, grade, grade_submission, hidden_plans
 
 pytestmark = pytest.mark.slow
 
@@ -90,6 +92,7 @@ def _adversarial() -> dict[str, nbformat.NotebookNode | bytes]:
         "missing-function": _edit("forget_gate", "forget_gate", "# I did not do this one"),
         "huge-output": _append(fg, "print('x' * 30_000_000)", "for _ in range(20_000):\n    print('y' * 100)"),
         "kernel-dies": _append(fg, "import os\nos._exit(1)"),
+        "tamper-untouched": tampered_exercise("forget_gate"),  # full marks under nbgrader (test_nbgrader)
         "empty": b"",
         "not-a-notebook": b"this is my homework, see attached\n",
         "json-not-a-notebook": b'{"answer": 42}',
@@ -179,6 +182,13 @@ def test_tampering_in_the_kernel_does_not_change_the_score(batch, name):
     g = batch[1][name]
     assert _points(g) == {"q1": 0.0, "q2": 2.0, "q3": 1.0}
     assert _question(g, "q1")["mistake"] == "tanh where sigmoid belongs"
+
+
+def test_the_tamper_that_fools_nbgrader_scores_zero(batch):
+    """The untouched exercise with every check patched to pass: 7/7 under nbgrader, 0 here (README's claim)."""
+    g = batch[1]["tamper-untouched"]
+    assert set(_points(g).values()) == {0.0} and g["max_points"] == get_exercise("forget_gate").max_points
+    assert all(q["status"] == "not_attempted" for q in g["questions"])
 
 
 def test_calling_the_library_scores_zero_with_a_reason(batch):
@@ -279,24 +289,104 @@ def test_notebook_from_another_exercise_scores_zero(tmp_path):
 # ------------------------------------------------------------------ outputs
 
 
-def test_grades_csv_has_one_row_per_submission(batch):
+def _read_csv(path: Path) -> tuple[list[str], list[dict]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def test_a_mixed_batch_writes_one_gradebook_per_exercise_with_fixed_columns(batch):
     files, grades, out, _ = batch
-    with open(out / "grades.csv", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    assert len(rows) == len(files)
-    assert {"file", "total", "max"} <= set(rows[0])
+    assert not (out / "grades.csv").exists()
+    books = {p.name: _read_csv(p) for p in out.glob("grades-*.csv")}
+    assert set(books) == {f"grades-{t}.csv" for t in TOPICS} | {"grades-unknown.csv"}
+    assert sum(len(rows) for _, rows in books.values()) == len(files)  # every file has its row
+    for topic in TOPICS:
+        header, rows = books[f"grades-{topic}.csv"]
+        names = [q.name for q in get_exercise(topic).questions]
+        assert header == ["file", "exercise", *names, "total", "max", "problem"]
+        for row in rows:
+            assert row["exercise"] == topic and float(row["max"]) == get_exercise(topic).max_points
+            assert float(row["total"]) == sum(float(row[n]) for n in names)
+    header, rows = books["grades-unknown.csv"]
+    assert header == ["file", "exercise", "total", "max", "problem"]
+    assert {Path(r["file"]).stem for r in rows} == {"empty", "not-a-notebook", "json-not-a-notebook"}
+    assert all(r["total"] == "0" and r["problem"] for r in rows)
+    _, rows = books["grades-forget_gate.csv"]
     row = next(r for r in rows if r["file"].endswith("mutation-fg-tanh.ipynb"))
-    assert row["forget_gate:q1"] == "0" and row["forget_gate:q2"] == "2" and row["total"] == "3"
-    assert row["max"] == "7"
+    assert (row["q1"], row["q2"], row["q3"], row["total"], row["max"]) == ("0", "2", "1", "3", "7")
 
 
-def test_gradescope_results_json(batch):
-    out = batch[2]
+def test_every_results_json_follows_gradescopes_specification(batch):
+    files, _, out, _ = batch
+    found = sorted(out.glob("*/results.json"))
+    assert len(found) == len(files)
+    for path in found:
+        validate_results(json.loads(path.read_text()))
     data = json.loads((out / "mutation-fg-xh" / "results.json").read_text())
-    assert data["score"] == 3.0
-    assert [t["max_score"] for t in data["tests"]] == [4.0, 2.0, 1.0]
-    assert data["tests"][0]["score"] == 0.0 and "[x, h]" in data["tests"][0]["output"]
-    assert {"name", "score", "max_score", "output"} <= set(data["tests"][0])
+    assert data["score"] == 3.0 and data["output_format"] == "md"
+    scored = [t for t in data["tests"] if "score" in t]
+    assert [t["max_score"] for t in scored] == [4.0, 2.0, 1.0]
+    assert scored[0]["score"] == 0.0 and "[x, h]" in scored[0]["output"] and scored[0]["visibility"] == "visible"
+    assert "expected tensor" not in scored[0]["output"]
+    details = next(t for t in data["tests"] if t["number"] == "1.1")
+    assert details["visibility"] == "after_published" and "expected tensor" in details["output"]
+
+
+def test_points_agree_across_module_gradebook_and_gradescope(batch):
+    """Each exercise's points: the module, the gradebook's max, and Gradescope's max_score per question."""
+    out = batch[2]
+    for topic in TOPICS:
+        expected = {q.name: float(q.points) for q in get_exercise(topic).questions}
+        _, rows = _read_csv(out / f"grades-{topic}.csv")
+        solution = next(r for r in rows if Path(r["file"]).stem == f"solution-{topic}")
+        assert {n: float(solution[n]) for n in expected} == expected
+        assert float(solution["max"]) == sum(expected.values())
+        data = json.loads((out / f"solution-{topic}" / "results.json").read_text())
+        assert {f"q{t['number']}": t["max_score"] for t in data["tests"]} == expected
+
+
+def test_hidden_inputs_come_from_the_course_seed():
+    exercise = get_exercise("forget_gate")
+    first, again, other = hidden_plans(exercise), hidden_plans(exercise, COURSE_SEED), hidden_plans(exercise, 7)
+    notebook = exercise.questions[0].plan(exercise.questions[0].check_seed)
+    for a, b in zip(first["q1"], again["q1"], strict=True):
+        assert all(torch.equal(x, y) for x, y in zip(a.args, b.args, strict=True))
+    assert not torch.equal(first["q1"][0].args[0], other["q1"][0].args[0])
+    assert not torch.equal(first["q1"][0].args[0], notebook[0].args[0])  # not the notebook's own cases
+
+
+def test_readme_grade_recipe_regrades_reproducibly_and_rows_every_file(batch, tmp_path):
+    """The README's `lstm-course grade` recipe on one exercise: the same mutant twice, an empty file and
+    garbage. Same seed: identical inputs, score and feedback; another seed (the batch's): other inputs."""
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    tanh = _append(apply(next(m for m in MUTATIONS if m.id == "fg-tanh"), solution_notebook("forget_gate")),
+                   "x = 1\nassert x == 2")
+    for name in ("alice", "bob"):
+        nbformat.write(tanh, folder / f"{name}.ipynb")
+    (folder / "carol.ipynb").write_bytes(b"")
+    (folder / "dave.ipynb").write_bytes(b"my homework is attached")
+    run_recipe("grade", tmp_path)
+    out = tmp_path / "grades"
+    header, rows = _read_csv(out / "grades.csv")
+    exercise = get_exercise("forget_gate")
+    assert header == ["file", "exercise", *[q.name for q in exercise.questions], "total", "max", "problem"]
+    by = {Path(r["file"]).stem: r for r in rows}
+    assert set(by) == {"alice", "bob", "carol", "dave"}
+    assert by["alice"]["total"] == by["bob"]["total"] == f"{exercise.max_points - exercise.questions[0].points:g}"
+    for name, why in (("carol", "the file is empty"), ("dave", "not a Jupyter notebook")):
+        row = by[name]
+        assert (row["exercise"], row["q1"], row["total"], row["max"]) == \
+            ("forget_gate", "0", "0", f"{exercise.max_points:g}"), row
+        assert why in row["problem"]
+    alice = (out / "alice" / "feedback.md").read_text()
+    assert alice.replace("alice", "bob") == (out / "bob" / "feedback.md").read_text()
+    assert "expected tensor of shape" in alice
+    last = f"cell {len(tanh.cells)} (Question {len(exercise.questions)})"  # the appended cell, as Jupyter counts
+    assert f"{last} raised AssertionError (with no message), at line 2: `assert x == 2`" in alice
+    other_seed = (batch[2] / "mutation-fg-tanh" / "feedback.md").read_text()
+    assert other_seed.split("## ✔ q2")[0].replace("mutation-fg-tanh", "alice") != alice.split("## ✔ q2")[0]
 
 
 def test_progress_bar_counts_submissions(tmp_path, capsys):

@@ -20,6 +20,27 @@ class _LstmCourseTimeout(BaseException):
     """Raised by the alarm; a BaseException so `except Exception` in student code does not swallow it."""
 
 
+def _located(fn, where):
+    """``fn``, recording in ``where`` the notebook line an exception came from (for errors with no message)."""
+
+    def call(*args):
+        try:
+            return fn(*args)
+        except Exception as exc:
+            frames, tb = [], exc.__traceback__
+            while tb is not None:
+                frames.append(tb)
+                tb = tb.tb_next
+            cells = [f for f in frames[1:] if "ipykernel_" in f.tb_frame.f_code.co_filename
+                     or f.tb_frame.f_code.co_filename.startswith("<ipython-input")]
+            last = (cells or frames[-1:] or [None])[-1]
+            if last is not None:
+                where.update(line=int(last.tb_lineno), func=str(last.tb_frame.f_code.co_name))
+            raise
+
+    return call
+
+
 def _lstm_course_harness(in_path, out_path):
     import signal
 
@@ -55,9 +76,10 @@ def _lstm_course_harness(in_path, out_path):
         entry["status"] = "done"
         for args in q["calls"]:
             args = tuple(decode(args, rebuild))
+            where = {}
             signal.setitimer(signal.ITIMER_REAL, spec["call_timeout"])
             try:
-                r = call_guarded(fn, args, watch)
+                r = call_guarded(_located(fn, where), args, watch)
             except _LstmCourseTimeout:
                 entry["status"] = "timeout"
                 break
@@ -68,7 +90,8 @@ def _lstm_course_harness(in_path, out_path):
             except Exception as exc:  # noqa: BLE001
                 value = {"t": "other", "type": type(exc).__name__, "repr": "could not be read back"}
             entry["outcomes"].append({"status": r["status"], "error": r["error"], "called": r["called"],
-                                      "value": value, "args_after": encode(tuple(r["args_after"]))})
+                                      "value": value, "args_after": encode(tuple(r["args_after"])),
+                                      "where": where if r["status"] == "error" else {}})
         torch.save(results, out_path)
     results["_complete"] = {"status": "done"}
     torch.save(results, out_path)

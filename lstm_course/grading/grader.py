@@ -7,16 +7,20 @@ student's functions on inputs the grader drew afresh and saves what came back.  
 verdict is computed here, in the grader's process, with the same ``judge`` the notebook
 checker uses: nothing the student's code does to its own kernel can change the score.
 Submissions are only read.
+
+Regrades are reproducible: the hidden inputs of each question are drawn from the course
+seed (:data:`COURSE_SEED`, or ``seed=`` / ``--seed``), the exercise and the question, so the
+same submission graded again gets the same inputs, score and feedback.
 """
 
 from __future__ import annotations
 
 import ast
 import csv
+import hashlib
 import json
 import os
 import re
-import secrets
 import subprocess
 import tempfile
 import time
@@ -31,9 +35,14 @@ import torch
 
 from ..exercises import TOPICS, ChoiceQuestion, CodeQuestion, Exercise, Verdict, _calls, _guard, get_exercise
 from ..layout import CellWeights
+from ..notebook_cells import cell_questions
 from ._harness import harness_source
 
-__all__ = ["QuestionGrade", "SubmissionGrade", "grade", "grade_submission"]
+__all__ = ["COURSE_SEED", "QuestionGrade", "SubmissionGrade", "grade", "grade_submission", "gradebooks",
+           "hidden_plans", "question_seed"]
+
+#: The default course seed of the hidden inputs. A course sets its own with ``--seed`` (and keeps it private).
+COURSE_SEED = 271_828
 
 #: Output kept per cell and per submission (characters); the rest is dropped and the cell marked.
 CELL_OUTPUT_CAP = 20_000
@@ -64,6 +73,7 @@ class SubmissionGrade:
     problem: str = ""  # why the whole submission scored 0, if it did
     notes: list[str] = field(default_factory=list)  # cell errors, timeouts, truncated output
     seconds: float = 0.0
+    seed: int | None = None  # the course seed the hidden inputs were drawn from
 
     @property
     def score(self) -> float:
@@ -105,13 +115,45 @@ def _detect_exercise(nb: nbformat.NotebookNode, path: Path) -> str | None:
     return path.stem if path.stem in TOPICS else None
 
 
-def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    cells = []
-    for cell in nb.cells:
+def _code_cells(nb: nbformat.NotebookNode) -> tuple[list[nbformat.NotebookNode], list[str]]:
+    """The code cells to run, and for each the name a person finds it by: ``cell 15 (Question 3)``.
+
+    Cells are counted from the top of the notebook, markdown cells included, as one scrolls in Jupyter.
+    """
+    cells, labels = [], []
+    sections = cell_questions(nb)
+    for k, cell in enumerate(nb.cells):
         if cell.get("cell_type") == "code":
-            new = nbformat.v4.new_code_cell(str(cell.get("source", "")))
-            cells.append(new)
-    return cells
+            cells.append(nbformat.v4.new_code_cell(str(cell.get("source", ""))))
+            q = sections[k]
+            labels.append(f"cell {k + 1}" + (f" (Question {q[1:]})" if q else " (before Question 1)"))
+    return cells, labels
+
+
+def _definitions(cells: list, labels: list[str]) -> dict[str, str]:
+    """Function name -> the label of the cell that defines it (the last definition wins, as in the kernel)."""
+    out = {}
+    for cell, label in zip(cells, labels, strict=True):
+        for name in re.findall(r"^def\s+(\w+)\s*\(", cell.source, re.M):
+            out[name] = label
+    return out
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _describe_error(out: dict) -> str:
+    """``raised NameError: name 'x' is not defined, at line 2: `print(x)```; never an empty message."""
+    ename = str(out.get("ename") or "an error")
+    evalue = " ".join(str(out.get("evalue") or "").split())
+    what = f"raised {ename}: {evalue[:200]}" if evalue else f"raised {ename} (with no message)"
+    text = "\n".join(_ANSI.sub("", str(t)) for t in out.get("traceback") or [])
+    m = re.search(r"^-+>\s*(\d+)\s?(.*)$", text, re.M)
+    if m:
+        code = m.group(2).strip()
+        return f"{what}, at line {m.group(1)}" + (f": `{code[:120]}`" if code else "")
+    m = re.search(r"Cell In\s*\[\d*\],\s*line (\d+)", text)
+    return f"{what}, at line {m.group(1)}" if m else what
 
 
 # ---------------------------------------------------------------------------- running it
@@ -150,8 +192,13 @@ def _responds(client: Any, index: int, seconds: int = 5) -> bool:
     return time.monotonic() - started < seconds
 
 
-def _run(cells: list, harness: str, workdir: str, timeout: float, cell_timeout: float) -> tuple[list[str], bool]:
-    """Execute a warm-up cell, the student's cells, then the harness; return notes and whether the harness finished."""
+def _run(cells: list, harness: str, workdir: str, timeout: float, cell_timeout: float,
+         labels: list[str] | None = None) -> tuple[list[str], bool]:
+    """Execute a warm-up cell, the student's cells, then the harness; return notes and whether the harness finished.
+
+    ``labels[k]`` names the student's ``k``-th code cell in the notes (default ``code cell k+1``).
+    """
+    labels = labels or [f"code cell {k + 1}" for k in range(len(cells))]
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
     nb.cells = [nbformat.v4.new_code_cell(WARM_UP), *cells, nbformat.v4.new_code_cell(harness)]
@@ -170,7 +217,7 @@ def _run(cells: list, harness: str, workdir: str, timeout: float, cell_timeout: 
         for index in range(1, len(nb.cells) - 1):
             left = deadline - time.monotonic()
             if left <= 1:
-                notes.append(f"stopped before code cell {index}: the submission used its {timeout:g} s")
+                notes.append(f"stopped before {labels[index - 1]}: the submission used its {timeout:g} s")
                 break
             client.timeout = max(1, int(min(cell_timeout, left)))
             cell = nb.cells[index]
@@ -178,27 +225,26 @@ def _run(cells: list, harness: str, workdir: str, timeout: float, cell_timeout: 
             client.execute_cell(cell, index)
             timed_out = time.monotonic() - started >= client.timeout
             if timed_out and not _responds(client, index):
-                notes.append(f"code cell {index} runs an infinite loop that ignores interrupts; the kernel stopped "
+                notes.append(f"{labels[index - 1]} runs an infinite loop that ignores interrupts; the kernel stopped "
                              "responding, so the rest of the notebook was not run and nothing could be graded")
                 return notes, False
             for out in cell.outputs:
                 if out.get("output_type") == "error":
-                    what = "ran too long (timed out)" if timed_out else \
-                        f"raised {out.get('ename')}: {str(out.get('evalue', ''))[:200]}"
-                    notes.append(f"code cell {index} {what}")
+                    what = "ran too long (timed out)" if timed_out else _describe_error(out)
+                    notes.append(f"{labels[index - 1]} {what}")
                     break
             else:
                 if timed_out:
-                    notes.append(f"code cell {index} ran too long (timed out)")
+                    notes.append(f"{labels[index - 1]} ran too long (timed out)")
         index = len(nb.cells) - 1
         client.timeout = max(5, int(cell_timeout + 5))
         client.execute_cell(nb.cells[index], index)
         errors = [o for o in nb.cells[index].outputs if o.get("output_type") == "error"]
         if errors:
-            notes.append(f"grading harness stopped: {errors[0].get('ename')}: {str(errors[0].get('evalue', ''))[:200]}")
+            notes.append(f"the grading harness (run after your cells) stopped: it {_describe_error(errors[0])}")
     if client.truncated:
-        cut = ", ".join(str(k) for k in sorted(client.truncated) if 0 < k < len(nb.cells) - 1)
-        notes.append(f"output of code cell(s) {cut} was too large and was cut")
+        cut = ", ".join(labels[k - 1] for k in sorted(client.truncated) if 0 < k < len(nb.cells) - 1)
+        notes.append(f"the output of {cut} was too large and was cut")
     return notes, not errors
 
 
@@ -206,18 +252,30 @@ def _run(cells: list, harness: str, workdir: str, timeout: float, cell_timeout: 
 
 
 def _judge(exercise: Exercise, plans: dict, results: dict, tree: ast.Module,
-           call_timeout: float) -> list[QuestionGrade]:
+           call_timeout: float, defs: dict[str, str] | None = None) -> list[QuestionGrade]:
     grades = []
     for q in exercise.questions:
         entry = results.get(q.name)
-        verdict = _verdict(q, plans.get(q.name), entry, tree, call_timeout)
+        verdict = _verdict(q, plans.get(q.name), entry, tree, call_timeout, defs or {})
         pts = float(q.points) if verdict.passed else 0.0
         grades.append(QuestionGrade(q.name, q.title, pts, float(q.points), verdict.status, verdict.message,
                                     verdict.mistake))
     return grades
 
 
-def _verdict(q: Any, calls: list | None, entry: dict | None, tree: ast.Module, call_timeout: float) -> Verdict:
+def _error_text(o: dict, defs: dict[str, str]) -> str:
+    """The one-line error of an outcome; one with no message says where it was raised."""
+    error, where = str(o.get("error") or ""), o.get("where") or {}
+    if ":" in error or not where.get("line"):
+        return error
+    func = where.get("func", "")
+    cell = defs.get(func)
+    place = f"line {where['line']} of {cell}, in `{func}`," if cell else f"line {where['line']} of `{func}`"
+    return f"{error or 'an exception'} (with no message) at {place}"
+
+
+def _verdict(q: Any, calls: list | None, entry: dict | None, tree: ast.Module, call_timeout: float,
+             defs: dict[str, str] | None = None) -> Verdict:
     if isinstance(q, CodeQuestion):
         static = _guard.forbidden_uses(tree, q.func_name, q.forbidden)
         if static:
@@ -228,10 +286,11 @@ def _verdict(q: Any, calls: list | None, entry: dict | None, tree: ast.Module, c
     if entry["status"] == "running":
         return Verdict("timeout", "not graded: the grading of this question did not finish (an infinite loop?).",
                        "timeout")
-    if isinstance(q, ChoiceQuestion):
+    if isinstance(q, ChoiceQuestion) or q.kind in ("design", "predict"):  # an answer variable, judged here
         if entry["status"] == "missing":
             return Verdict("not_attempted", f"`{q.variable}` is not defined: set it to your answer.")
-        return q.judge_answer(_calls.decode(entry["value"]))
+        answer = _calls.decode(entry["value"], {"CellWeights": CellWeights})
+        return q.judge_answer(answer, plan=calls) if q.kind == "design" else q.judge_answer(answer)
     if entry["status"] == "missing":
         if entry.get("type"):
             return Verdict("error", f"`{q.func_name}` is a {entry['type']}, not a function.", "missing function")
@@ -239,7 +298,7 @@ def _verdict(q: Any, calls: list | None, entry: dict | None, tree: ast.Module, c
                        "errors above).", "missing function")
     outcomes = []
     for o in entry["outcomes"]:
-        outcomes.append({"status": o["status"], "error": o["error"], "called": o["called"],
+        outcomes.append({"status": o["status"], "error": _error_text(o, defs or {}), "called": o["called"],
                          "value": _calls.decode(o["value"], {"CellWeights": CellWeights}),
                          "args_after": _calls.decode(o["args_after"], {"CellWeights": CellWeights})})
     if entry["status"] == "timeout" or len(outcomes) < len(calls or ()):
@@ -257,13 +316,27 @@ def _verdict(q: Any, calls: list | None, entry: dict | None, tree: ast.Module, c
 # ---------------------------------------------------------------------------- one submission
 
 
+def question_seed(seed: int, topic: str, question: str) -> int:
+    """The seed of one question's hidden inputs: a hash of the course seed, the exercise and the question."""
+    digest = hashlib.sha256(f"lstm_course/{int(seed)}/{topic}/{question}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFF_FFFF
+
+
+def hidden_plans(exercise: Exercise, seed: int = COURSE_SEED) -> dict[str, list]:
+    """The hidden inputs of every code, debug and design question of ``exercise`` under the course ``seed``."""
+    return {q.name: q.plan(question_seed(seed, exercise.topic, q.name)) for q in exercise.questions
+            if hasattr(q, "plan")}
+
+
 def grade_submission(path: str | Path, *, exercise: str | None = None, seed: int | None = None,
                      timeout: float = 120.0, cell_timeout: float = 30.0,
                      call_timeout: float = CALL_TIMEOUT) -> SubmissionGrade:
     """Grade one notebook; never raises for anything the submission does.
 
-    ``timeout`` bounds the whole submission, ``cell_timeout`` each of its cells and
-    ``call_timeout`` each call of a student function by the harness (seconds).
+    ``seed`` is the course seed (default :data:`COURSE_SEED`): the same submission and seed give
+    the same hidden inputs, score and feedback. ``timeout`` bounds the whole submission,
+    ``cell_timeout`` each of its cells and ``call_timeout`` each call of a student function by
+    the harness (seconds).
     """
     start = time.monotonic()
     path = Path(path)
@@ -285,8 +358,9 @@ def grade_submission(path: str | Path, *, exercise: str | None = None, seed: int
         result.problem = problem
         result.seconds = time.monotonic() - start
         return result
-    seed = secrets.randbits(31) if seed is None else seed
-    plans = {q.name: q.plan(seed + 7919 * k) for k, q in enumerate(ex.questions) if isinstance(q, CodeQuestion)}
+    seed = COURSE_SEED if seed is None else int(seed)
+    result.seed = seed
+    plans = hidden_plans(ex, seed)
     spec = {"call_timeout": float(call_timeout), "questions": []}
     for q in ex.questions:
         if isinstance(q, CodeQuestion):
@@ -295,13 +369,13 @@ def grade_submission(path: str | Path, *, exercise: str | None = None, seed: int
                                       "calls": [_calls.encode(tuple(c.args)) for c in plans[q.name]]})
         else:
             spec["questions"].append({"name": q.name, "kind": "choice", "variable": q.variable})
-    cells = _code_cells(nb)
+    cells, labels = _code_cells(nb)
     tree = _guard.notebook_source(c.source for c in cells)
     with tempfile.TemporaryDirectory(prefix="lstm-grade-") as work:
         in_path, out_path = os.path.join(work, "inputs.pt"), os.path.join(work, "outputs.pt")
         torch.save(spec, in_path)
         try:
-            notes, _ = _run(cells, harness_source(in_path, out_path), work, timeout, cell_timeout)
+            notes, _ = _run(cells, harness_source(in_path, out_path), work, timeout, cell_timeout, labels)
         except Exception as exc:  # noqa: BLE001 - a dead kernel must not stop the batch
             notes = [f"the kernel failed: {type(exc).__name__}: {str(exc)[:200]}"]
         results: dict = {}
@@ -311,7 +385,7 @@ def grade_submission(path: str | Path, *, exercise: str | None = None, seed: int
             except Exception as exc:  # noqa: BLE001
                 notes.append(f"the graded outputs could not be read ({type(exc).__name__})")
     result.notes = notes
-    result.questions = _judge(ex, plans, results, tree, call_timeout)
+    result.questions = _judge(ex, plans, results, tree, call_timeout, _definitions(cells, labels))
     result.seconds = time.monotonic() - start
     return result
 
@@ -331,18 +405,10 @@ def _feedback(g: SubmissionGrade) -> str:
             lines += ["", q.message]
         lines.append("")
     if g.notes:
-        lines += ["## Notes on running your notebook", ""] + [f"- {n}" for n in g.notes] + [""]
+        lines += ["## Notes on running your notebook", "",
+                  "Cells are counted from the top of the notebook, markdown cells included.", ""]
+        lines += [f"- {n}" for n in g.notes] + [""]
     return "\n".join(lines)
-
-
-def _gradescope(g: SubmissionGrade) -> dict:
-    tests = [{"name": f"{q.name}: {q.title}", "score": q.points, "max_score": q.max_points,
-              "output": q.message} for q in g.questions]
-    out = {"score": g.score, "tests": tests}
-    general = ([f"Not graded: {g.problem}."] if g.problem else []) + g.notes
-    if general:
-        out["output"] = "\n".join(general)
-    return out
 
 
 def _worker(args: tuple) -> SubmissionGrade:
@@ -368,7 +434,9 @@ def grade(submissions: Sequence[str | Path], out: str | Path, *, jobs: int = 1, 
     """Grade every submission and write ``out/grades.csv``, ``out/<name>/feedback.md`` and ``results.json``.
 
     ``jobs`` submissions run in parallel (one process and one kernel each). Returns the
-    grades in the order of ``submissions``.
+    grades in the order of ``submissions``. A batch of several exercises gets one
+    ``grades-<exercise>.csv`` per exercise instead of ``grades.csv`` (see :func:`gradebooks`).
+    ``seed`` is the course seed (default :data:`COURSE_SEED`): a regrade gives the same result.
     """
     from tqdm.auto import tqdm
 
@@ -395,30 +463,65 @@ def grade(submissions: Sequence[str | Path], out: str | Path, *, jobs: int = 1, 
                 bar.update(1)
     bar.close()
     done = [g for g in grades if g is not None]
+    _fill_unknown(done, exercise)
     _write(done, Path(out), _unique_names(paths))
     return done
 
 
-def _write(grades: list[SubmissionGrade], out: Path, names: list[str]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    columns: list[str] = []
+def _fill_unknown(grades: list[SubmissionGrade], exercise: str | None) -> None:
+    """Give a file whose exercise is unknown (unreadable, garbage) the batch's exercise when all others agree."""
+    known = {g.exercise for g in grades if g.exercise}
+    topic = exercise or (next(iter(known)) if len(known) == 1 else None)
+    if topic is None:
+        return
+    ex = get_exercise(topic)
     for g in grades:
-        for q in g.questions:
-            key = f"{g.exercise}:{q.name}" if len({x.exercise for x in grades}) > 1 else q.name
-            if key not in columns:
-                columns.append(key)
-    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["file", "exercise", *columns, "total", "max", "problem"])
-        for g in grades:
-            mixed = len({x.exercise for x in grades}) > 1
-            by = {(f"{g.exercise}:{q.name}" if mixed else q.name): q.points for q in g.questions}
-            w.writerow([g.file, g.exercise or "", *[f"{by[c]:g}" if c in by else "" for c in columns],
-                        f"{g.score:g}", f"{g.max_points:g}", g.problem])
+        if g.exercise is None:
+            g.exercise, g.max_points = topic, ex.max_points
+            g.questions = [QuestionGrade(q.name, q.title, 0.0, float(q.points), "error",
+                                         f"not graded: {g.problem or 'the file could not be graded'}.")
+                           for q in ex.questions]
+
+
+def gradebooks(grades: Sequence[SubmissionGrade]) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """The CSV files of a batch: name -> (header, rows).
+
+    One exercise in the batch: ``grades.csv``. Several: one ``grades-<exercise>.csv`` each (and
+    ``grades-unknown.csv`` for files whose exercise could not be told). Columns are fixed per
+    exercise: ``file, exercise, q1..qn, total, max, problem``.
+    """
+    groups: dict[str | None, list[SubmissionGrade]] = {}
+    for g in grades:
+        groups.setdefault(g.exercise, []).append(g)
+    books = {}
+    for topic, rows in groups.items():
+        names = [q.name for q in get_exercise(topic).questions] if topic else []
+        header = ["file", "exercise", *names, "total", "max", "problem"]
+        table = []
+        for g in rows:
+            by = {q.name: q.points for q in g.questions}
+            table.append([g.file, g.exercise or "", *[f"{by[n]:g}" if n in by else "0" for n in names],
+                          f"{g.score:g}", f"{g.max_points:g}" if topic else "", g.problem])
+        books["grades.csv" if len(groups) == 1 else f"grades-{topic or 'unknown'}.csv"] = (header, table)
+    return books
+
+
+def _write(grades: list[SubmissionGrade], out: Path, names: list[str]) -> None:
+    from .gradescope import results_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    for old in [*out.glob("grades.csv"), *out.glob("grades-*.csv")]:
+        old.unlink()  # a regrade leaves no gradebook of an earlier run behind
+    for file_name, (header, rows) in gradebooks(grades).items():
+        with open(out / file_name, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
     for g, name in zip(grades, names, strict=True):
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "feedback.md").write_text(_feedback(g), encoding="utf-8")
-        (folder / "results.json").write_text(json.dumps(_gradescope(g), indent=2) + "\n", encoding="utf-8")
+        results = results_json([g], execution_time=g.seconds)
+        (folder / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (out / "summary.json").write_text(json.dumps([asdict(g) for g in grades], indent=1, default=str) + "\n",
                                       encoding="utf-8")
