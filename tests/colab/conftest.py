@@ -6,9 +6,10 @@ notebooks. torch is installed first, at the project's pin `torch==2.13.0` (the w
 `pip install .` finds it satisfied instead of fetching another build. No jupyter-book, myst-nb, Sphinx, JupyterLab
 or test tools; and no `--system-site-packages`, so nothing leaks in from `.venv`.
 
-The environment is cached: it is rebuilt only when its key changes (pyproject.toml, the pins used here, the Python
-version). This checkout's `lstm_course` is reinstalled into it (from a clean copy, `--no-deps`) once per session,
-so the notebooks always run against the code on disk, installed as a package, never imported from the tree.
+The environment is cached: it is rebuilt only when its key changes (pyproject.toml's build requirements and
+dependencies, the pins used here, the Python version). This checkout's `lstm_course` is reinstalled into it (from a
+clean copy, `--no-deps`) once per session, so the notebooks always run against the code on disk, installed as a
+package, never imported from the tree.
 """
 
 from __future__ import annotations
@@ -48,8 +49,13 @@ def _pins() -> list[str]:
 
 
 def _key() -> str:
+    # What decides the installed packages (build requires, dependencies, requires-python), not the rest of
+    # pyproject.toml (tomllib is not in Python 3.10, so a pattern).
+    decides = re.findall(r'^(?:requires|dependencies|requires-python)\s*=\s*(?:\[[^\]]*\]|"[^"]*")',
+                         (ROOT / "pyproject.toml").read_text(), flags=re.M)
+    assert len(decides) >= 2, "pyproject.toml: no build-system requires / project dependencies found"
     digest = hashlib.sha256()
-    digest.update((ROOT / "pyproject.toml").read_bytes())
+    digest.update("\n".join(decides).encode())
     digest.update(" ".join(_pins()).encode())
     digest.update(sys.version.encode())
     digest.update(b"recipe 1")  # bump to force a rebuild when the recipe below changes
