@@ -216,6 +216,8 @@ def lstm_forward(
 ) -> tuple[np.ndarray, Cache]:
     """Run :func:`lstm_step_forward` over a sequence, :math:`(h_t, c_t) = \\text{step}(x_t, h_{t-1}, c_{t-1})`.
 
+    Steps are :math:`t = 1 \\ldots T`, from the initial state ``h0`` :math:`= h_0`, ``c0`` :math:`= c_0`;
+    row ``t - 1`` of ``x`` and of the returned ``h`` holds step :math:`t`.
     Shapes: ``x (T, B, I)`` or ``(T, I)``, ``h0`` and ``c0 (B, H)`` or ``(H,)`` (``c0=None``
     means zeros), ``Wx (I, 4H)``, ``Wh (H, 4H)``, ``b (4H,)``. Returns every hidden state
     ``h (T, B, H)`` (or ``(T, H)``) and the ``cache`` for :func:`lstm_backward`.
@@ -248,8 +250,8 @@ def lstm_backward(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Backpropagation through time for :func:`lstm_forward`.
 
-    The gradient reaching step ``t`` is ``dh[t]`` plus what step ``t+1`` sends back through
-    :math:`h_t` and :math:`c_t`; weight gradients are summed over steps:
+    The gradient reaching step :math:`t` is ``dh[t - 1]`` (row ``t - 1`` holds step :math:`t = 1 \\ldots T`)
+    plus what step :math:`t+1` sends back through :math:`h_t` and :math:`c_t`; weight gradients are summed over steps:
     :math:`\\partial L/\\partial W_x = \\sum_t \\partial L/\\partial W_x^{(t)}`, likewise ``Wh``, ``b``.
 
     Shapes: ``dh (T, B, H)`` (or ``(T, H)``), the upstream gradient on every hidden state.
