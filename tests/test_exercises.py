@@ -7,7 +7,7 @@ import pytest
 import torch
 from submissions.mutations import MUTATIONS, ROOT, apply, cell_source, find_cell, solution_notebook
 
-from lstm_course.exercises import TOPICS, ChoiceQuestion, CodeQuestion, get_exercise
+from lstm_course.exercises import TOPICS, CodeQuestion, get_exercise
 
 #: Topics whose solution notebook exists (all of TOPICS once the course is complete; see the last test).
 WRITTEN = tuple(t for t in TOPICS if (ROOT / "solutions" / f"{t}.ipynb").exists())
@@ -26,7 +26,7 @@ def _namespace(nb) -> dict:
 
 
 def _answer(q, ns):
-    return ns[q.func_name] if isinstance(q, CodeQuestion) else ns[q.variable]
+    return ns[q.func_name] if isinstance(q, CodeQuestion) else ns[q.variable]  # debug questions are code questions
 
 
 @pytest.mark.parametrize("topic", WRITTEN)
@@ -34,7 +34,7 @@ def test_every_solution_passes_every_check(topic, capsys):
     nb = solution_notebook(topic)
     ns = _namespace(nb)
     exercise = get_exercise(topic)
-    assert 2 <= len(exercise.questions) <= 4
+    assert 2 <= len(exercise.questions) <= 8
     for q in exercise.questions:
         result = q.check(_answer(q, ns))
         assert result, f"{topic} {q.name}: {result.verdict.message}"
@@ -138,7 +138,7 @@ def test_hint_and_solution_print_something_useful(capsys):
             if isinstance(q, CodeQuestion):
                 assert f"def {q.func_name}(" in out
             else:
-                assert isinstance(q, ChoiceQuestion) and f"{q.variable} = " in out
+                assert q.kind in ("choice", "design", "predict") and f"{q.variable} = " in out
 
 
 def test_choice_question_rejects_letters_that_are_not_options(capsys):
@@ -175,6 +175,14 @@ def test_static_guard_follows_imports_aliases_and_helpers():
     assert forbidden_uses(tree, "missing", forbidden) == []
 
 
+def _assigned(source: str, name: str):
+    """The literal value assigned to ``name`` in ``source`` (between the solution markers)."""
+    import ast
+
+    node = next(n for n in ast.parse(source).body if isinstance(n, ast.Assign) and n.targets[0].id == name)
+    return ast.literal_eval(node.value)
+
+
 def _body(source: str, func: str) -> list[str]:
     """The statements of ``def func`` (docstring and imports left out), as AST dumps: comments do not count."""
     import ast
@@ -193,5 +201,11 @@ def test_solution_shown_by_solution_matches_the_solution_notebook(topic):
     for q in get_exercise(topic).questions:
         if isinstance(q, CodeQuestion):
             assert _body(q._solution, q.func_name) == _body(cell_source(nb, q.func_name), q.func_name), q.name
-        else:
+        elif q.kind == "choice":
             assert f'"{q._answer}"' in cell_source(nb, q.variable), q.name
+        else:  # design and predict: the notebook's literal is the module's answer (predict: within its tolerance)
+            value = _assigned(cell_source(nb, q.variable), q.variable)
+            if q.kind == "design":
+                assert value == {k: (list(v) if isinstance(v, list) else v) for k, v in q.answer.items()}, q.name
+            else:
+                assert q.judge_answer(value).passed, q.name

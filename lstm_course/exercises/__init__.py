@@ -8,6 +8,11 @@ In a notebook::
     q1.solution()
     q3.check("b")           # multiple choice
 
+Question kinds (``q.kind``): ``"code"`` (write a function), ``"choice"`` (a letter), ``"design"`` (set a
+small cell's weights by hand, :class:`DesignQuestion`), ``"debug"`` (fix a function with one bug,
+:class:`DebugQuestion`) and ``"predict"`` (a number before you compute it, :class:`PredictQuestion`).
+:func:`try_cell` and :func:`explore` are the design questions' sandbox.
+
 :func:`get_exercise` is the registry the batch grader (:mod:`lstm_course.grading`) uses.
 """
 
@@ -16,9 +21,16 @@ from __future__ import annotations
 import importlib
 
 from ._core import CheckResult, ChoiceQuestion, CodeQuestion, Exercise, Mistake, Verdict
+from ._debug import DebugQuestion
+from ._design import DesignQuestion, design_weights, explore, try_cell
+from ._predict import PredictQuestion, Slip
 
-__all__ = ["TOPICS", "CheckResult", "ChoiceQuestion", "CodeQuestion", "Exercise", "Mistake", "Verdict",
-           "get_exercise"]
+__all__ = ["KINDS", "TOPICS", "CheckResult", "ChoiceQuestion", "CodeQuestion", "DebugQuestion", "DesignQuestion",
+           "Exercise", "Mistake", "PredictQuestion", "Slip", "Verdict", "design_weights", "explore", "get_exercise",
+           "try_cell"]
+
+#: The kinds of question, each a class with that ``kind`` attribute.
+KINDS: tuple[str, ...] = ("code", "choice", "design", "debug", "predict")
 
 #: Exercise topics, in the order of the chapters.
 TOPICS: tuple[str, ...] = ("forget_gate", "input_gate", "cell_update", "output_gate", "whole_cell",

@@ -8,8 +8,8 @@ of importing it there: a submission that patches ``lstm_course`` cannot change i
   ``NotImplementedError`` into "not attempted", an exception into one line, and
   records whether ``fn`` called one of the ``forbidden`` functions (a profile
   hook watches every Python and C call while ``fn`` runs).
-* :func:`encode` / :func:`decode` turn tensors, arrays, tuples, named tuples and
-  plain values into dicts of tensors and Python scalars, which
+* :func:`encode` / :func:`decode` turn tensors, arrays, tuples, named tuples, dicts
+  with string keys and plain values into dicts of tensors and Python scalars, which
   ``torch.load(weights_only=True)`` reads back without running any code.
 """
 
@@ -41,6 +41,8 @@ def encode(obj: Any) -> Any:
                 "v": [encode(x) for x in obj]}
     if isinstance(obj, (tuple, list)):
         return {"t": type(obj).__name__, "v": [encode(x) for x in obj]}
+    if isinstance(obj, dict) and all(isinstance(k, str) for k in obj):  # e.g. a designed cell's rows of numbers
+        return {"t": "dict", "v": {k: encode(x) for k, x in obj.items()}}
     if obj is Ellipsis:
         return {"t": "ellipsis"}
     if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -72,6 +74,8 @@ def decode(obj: Any, namedtuples: dict | None = None) -> Any:
     if kind in ("tuple", "list"):
         items = [decode(x, namedtuples) for x in obj["v"]]
         return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        return {k: decode(x, namedtuples) for k, x in obj["v"].items()}
     if kind == "namedtuple":
         items = [decode(x, namedtuples) for x in obj["v"]]
         cls = (namedtuples or {}).get(obj["name"])

@@ -1,13 +1,23 @@
-"""Exercise: the cell-state update :math:`c_t = f_t \\odot c_{t-1} + i_t \\odot \\tilde c_t` (chapter 5)."""
+"""Exercise: the cell-state update, :math:`c_t = f_t \\odot c_{t-1} + i_t \\odot \\tilde c_t`.
+
+The chapter is "The cell-state update".
+
+Code and multiple choice (q1-q3), a counter to design by hand (q4), two predictions (q5, q6).
+"""
 
 from __future__ import annotations
+
+import math
 
 import torch
 
 from .. import cell
+from ._behaviours import CountOnes
 from ._core import ChoiceQuestion, CodeQuestion, Exercise, Mistake
+from ._design import DesignQuestion
+from ._predict import PredictQuestion, Slip
 
-__all__ = ["EXERCISE", "q1", "q2", "q3"]
+__all__ = ["EXERCISE", "q1", "q2", "q3", "q4", "q5", "q6"]
 
 
 def _rand(gen: torch.Generator, *shape: int) -> torch.Tensor:
@@ -95,4 +105,60 @@ q3 = ChoiceQuestion(
     explanation="With f_t = 1 and i_t = 0, c_t = c_{t-1}: the memory travels unchanged.",
 )
 
-EXERCISE = Exercise("cell_update", "The cell-state update", (q1, q2, q3))
+q4 = DesignQuestion(
+    "q4", "design a cell that counts the ones", 3, variable="count_cell", task=CountOnes(),
+    solution={"f": (0.0, 0.0, 10.0), "i": (0.0, 0.0, 10.0), "c": (0.0, 10.0, 0.0), "o": (0.0, 0.0, 0.0)},
+    explanation="The belt adds and never forgets: f_t = σ(10) ≈ 1 keeps the count, the input gate is open, and the "
+                "candidate tanh(10 x_t) is 0 for a 0 and tanh(10) ≈ 1 for a 1, so each 1 adds one to c_t.",
+    hint="c_t = f_t c_{t-1} + i_t c̃_t is a running sum when f_t ≈ 1: make each 1 add i_t c̃_t ≈ 1 and each 0 add 0. "
+         "A saturated tanh is ±1; tanh(0) = 0.",
+)
+
+
+def _t(v: float) -> torch.Tensor:
+    return torch.tensor([v], dtype=torch.float64)
+
+
+def _c_t(f: float = 0.9, c_prev: float = 2.0, i: float = 0.5, c_tilde: float = -0.4) -> float:
+    return float(cell.cell_update(_t(f), _t(c_prev), _t(i), _t(c_tilde)))
+
+
+q5 = PredictQuestion(
+    "q5", "predict c_t", 1, variable="q5_answer", value=_c_t, tolerance=0.005,
+    working=lambda: f"c_t = f_t c_{{t-1}} + i_t c̃_t = 0.9 · 2.0 + 0.5 · (-0.4) = 1.8 - 0.2 = {_c_t():.4g}",
+    slips=[Slip("f_t and i_t swapped", lambda: _c_t(f=0.5, i=0.9), "f_t scales the old memory, i_t the candidate."),
+           Slip("forget gate left out", lambda: _c_t(f=1.0), "The old memory is multiplied by f_t = 0.9."),
+           Slip("tanh applied to c_t", lambda: float(torch.tanh(torch.tensor(_c_t()))),
+                "No tanh acts on the cell path; tanh(c_t) belongs to h_t.")],
+    hint="Two products and a sum; the candidate is negative here.",
+)
+
+
+def _steps_to_half(b_f: float = 2.0) -> int:
+    """Steps until :math:`c_t < c_0 / 2` with :math:`f_t = \\sigma(b_f)` and nothing written, by running the update."""
+    f = torch.sigmoid(_t(b_f))  # (1,)
+    c, steps = _t(1.0), 0
+    while float(c) >= 0.5:
+        c = cell.cell_update(f, c, torch.zeros_like(f), torch.zeros_like(c))  # c_t = f_t c_{t-1}
+        steps += 1
+    return steps
+
+
+def _half_working() -> str:
+    f = float(torch.sigmoid(torch.tensor(2.0, dtype=torch.float64)))
+    k = _steps_to_half()
+    return (f"f_t = σ(2) = {f:.4f} at every step, so c_k = {f:.4f}^k · c_0 (i_t = 0 writes nothing).\n"
+            f"{f:.4f}^{k - 1} = {f ** (k - 1):.3f} is still above 1/2; {f:.4f}^{k} = {f ** k:.3f} is below: k = {k}. "
+            f"(ln 2 / -ln f = {math.log(2) / -math.log(f):.2f}, rounded up.)")
+
+
+q6 = PredictQuestion(
+    "q6", "predict how fast the memory halves", 1, variable="q6_answer", value=_steps_to_half, tolerance=None,
+    working=_half_working,
+    slips=[Slip("rounded down", lambda: _steps_to_half() - 1,
+                "After that many steps the memory is still above half: the first step below half is one later."),
+           Slip("b_f read as f_t", lambda: 1, "f_t is σ(b_f), not b_f.")],
+    hint="With nothing written, c_k = σ(b_f)^k c_0. σ(2) ≈ 0.88; find the first k with 0.88^k < 0.5.",
+)
+
+EXERCISE = Exercise("cell_update", "The cell-state update", (q1, q2, q3, q4, q5, q6))

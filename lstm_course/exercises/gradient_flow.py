@@ -1,4 +1,8 @@
-"""Exercise: gradient flow through time (chapter 8): the cell path's product of forget gates."""
+"""Exercise: gradient flow through time (chapter "Gradient flow through time"): the cell path's product of forget gates.
+
+Code and multiple choice (q1-q3) and a prediction (q4). The numbers q2 quotes are those
+:mod:`lstm_course.gradients` measures (a test recomputes them).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ import torch
 
 from .. import gradients
 from ._core import ChoiceQuestion, CodeQuestion, Exercise, Mistake
+from ._predict import PredictQuestion, Slip
 
-__all__ = ["EXERCISE", "q1", "q2", "q3"]
+__all__ = ["EXERCISE", "q1", "q2", "q3", "q4"]
 
 
 def _cases(gen: torch.Generator) -> list[tuple]:
@@ -49,12 +54,17 @@ q2 = ChoiceQuestion(
     "q2", "which gradient vanishes", 2, variable="q2_answer",
     options={"a": "the LSTM's (forget-gate bias +3)", "b": "the vanilla RNN's", "c": "both", "d": "neither"},
     answer="b",
-    why={"a": "with f_t close to 1 the cell path's product stays close to 1 over 50 steps.",
-         "c": "the LSTM's cell path keeps it alive when the forget gates stay near 1.",
-         "d": "the RNN multiplies by diag(1 - h²) W_h at every step and decays geometrically."},
-    hint="Compare a product of 50 factors near 1 with a product of 50 Jacobians diag(1 - h²) W_h of norm below 1.",
-    explanation="The RNN's gradient shrinks by orders of magnitude over 50 steps; the LSTM's cell path, with forget "
-                "gates near 1, carries it (chapter 8 measures both with lstm_course.gradients).",
+    why={"a": "with b_f = +3 the LSTM's gradient decays but does not vanish: after 49 steps about 0.07 of it is left "
+              "at h_t, and the cell path's product of forget gates is about 0.09 (σ(3)^49).",
+         "c": "the LSTM's gradient decays (about 0.07 is left after 49 steps with b_f = +3) but stays many orders of "
+              "magnitude above the RNN's.",
+         "d": "the RNN multiplies by diag(1 - h²) W_h at every step: after 49 steps about 5e-14 of its gradient is "
+              "left."},
+    hint="Compare a product of 49 factors near σ(3) ≈ 0.95 with a product of 49 Jacobians diag(1 - h²) W_h of norm "
+         "below 1.",
+    explanation="After 49 steps the RNN keeps about 5e-14 of the last step's gradient; the LSTM with b_f = +3 keeps "
+                "about 0.07 at h_t, and its cell path about 0.09. The LSTM's gradient decays too, but it does not "
+                "vanish (the chapter \"Gradient flow through time\" measures both with lstm_course.gradients).",
 )
 
 q3 = ChoiceQuestion(
@@ -66,4 +76,23 @@ q3 = ChoiceQuestion(
     explanation="0.9^50 ≈ 0.0052: even gates that keep 90 % per step lose most of the signal over 50 steps.",
 )
 
-EXERCISE = Exercise("gradient_flow", "Gradient flow through time", (q1, q2, q3))
+
+
+def _path(b_f: float = 3.0, steps: int = 49) -> float:
+    """The cell path's product over ``steps`` steps with every forget gate at :math:`\\sigma(b_f)`."""
+    f = float(torch.sigmoid(torch.tensor(b_f, dtype=torch.float64)))
+    return float(gradients.forget_path_product(np.full((steps + 1, 1), f))[0, 0])  # (T, H) -> P_1
+
+
+q4 = PredictQuestion(
+    "q4", "predict the cell path's product", 1, variable="q4_answer", value=_path, tolerance=0.002,
+    working=lambda: (f"f_t = σ(3) = {_path(steps=1):.4f} at every step (all weights 0), and the cell path multiplies "
+                     f"49 of them: {_path(steps=1):.4f}^49 = {_path():.4f}."),
+    slips=[Slip("one factor too many", lambda: _path(steps=50), "Between step 1 and step 50 there are 49 factors."),
+           Slip("σ(3) taken as the product", lambda: _path(steps=1), "The factor repeats at every step: raise it to "
+                "the 49th power."),
+           Slip("b_f = 3 read as f_t = 0.3", lambda: 0.3**49, "f_t = σ(b_f), not b_f / 10.")],
+    hint="With zero weights every forget gate is σ(b_f); the cell path's factor over k steps is σ(b_f)^k.",
+)
+
+EXERCISE = Exercise("gradient_flow", "Gradient flow through time", (q1, q2, q3, q4))

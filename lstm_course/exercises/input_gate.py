@@ -1,6 +1,8 @@
-"""Exercise: the input gate and the candidate (chapter 4).
+"""Exercise: the input gate and the candidate (chapter "The input gate and the candidate").
 
 :math:`i_t = \\sigma(W_i [h_{t-1}, x_t] + b_i)`, :math:`\\tilde c_t = \\tanh(W_c [h_{t-1}, x_t] + b_c)`.
+Code and multiple choice (q1-q3), a cell to design by hand that writes only positive inputs (q4), a
+prediction (q5).
 """
 
 from __future__ import annotations
@@ -8,10 +10,13 @@ from __future__ import annotations
 import torch
 
 from .. import cell
+from ._behaviours import WritePositive
 from ._core import ChoiceQuestion, CodeQuestion, Exercise
+from ._design import DesignQuestion
 from ._gates import CELL_FUNCTIONS, gate_cases, gate_mistakes
+from ._predict import PredictQuestion, Slip
 
-__all__ = ["EXERCISE", "q1", "q2", "q3"]
+__all__ = ["EXERCISE", "q1", "q2", "q3", "q4", "q5"]
 
 
 def _solution_q1(h_prev, x_t, W_i, b_i):
@@ -52,4 +57,45 @@ q3 = ChoiceQuestion(
     explanation="i_t (a sigmoid, 0..1) says how much to write; c̃_t (a tanh, -1..1) says what, with a sign.",
 )
 
-EXERCISE = Exercise("input_gate", "The input gate and the candidate", (q1, q2, q3))
+q4 = DesignQuestion(
+    "q4", "design a cell that writes only positive inputs", 3, variable="positive_cell", task=WritePositive(),
+    solution={"f": (0.0, 0.0, 10.0), "i": (0.0, 50.0, 0.0), "c": (0.0, 1.0, 0.0), "o": (0.0, 0.0, 0.0)},
+    explanation="A steep input gate on x_t, i_t = σ(50 x_t), is open (σ(5) ≈ 0.993) for x_t ≥ 0.1 and shut "
+                "(σ(-5) ≈ 0.007) for x_t ≤ -0.1; the candidate tanh(x_t) ≈ x_t proposes the input itself and b_f = 10 "
+                "keeps what was written.",
+    hint="The input gate decides whether to write: it must be near 1 for x_t ≥ 0.1 and near 0 for x_t ≤ -0.1. "
+         "σ(w x_t + b) does that with a large positive w and b = 0. The candidate proposes x_t, the forget gate keeps.",
+)
+
+_H0, _X = torch.zeros(1, dtype=torch.float64), torch.tensor([2.0], dtype=torch.float64)
+_W_I, _B_I = torch.tensor([[0.0, 1.5]], dtype=torch.float64), torch.tensor([-1.0], dtype=torch.float64)
+_W_C, _B_C = torch.tensor([[0.0, -0.5]], dtype=torch.float64), torch.tensor([0.0], dtype=torch.float64)
+
+
+def _i_t() -> float:
+    return float(cell.input_gate(_H0, _X, _W_I, _B_I))
+
+
+def _c_tilde() -> float:
+    return float(cell.candidate(_H0, _X, _W_C, _B_C))
+
+
+def _write_working() -> str:
+    return (f"i_t = σ(1.5 · 2 - 1) = σ(2) = {_i_t():.4f}\n"
+            f"c̃_t = tanh(-0.5 · 2 + 0) = tanh(-1) = {_c_tilde():.4f}\n"
+            f"i_t · c̃_t = {_i_t() * _c_tilde():.4f}: most of the (negative) candidate is written.")
+
+
+q5 = PredictQuestion(
+    "q5", "predict what is written, i_t ⊙ c̃_t", 1, variable="q5_answer", value=lambda: _i_t() * _c_tilde(),
+    tolerance=0.005, working=_write_working,
+    slips=[Slip("sigmoid for the candidate", lambda: _i_t() * float(torch.sigmoid(torch.atanh(
+                torch.tensor(_c_tilde())))), "The candidate is a tanh: it can be negative."),
+           Slip("input gate left out", _c_tilde, "The input gate scales the candidate: multiply by i_t."),
+           Slip("tanh for the input gate", lambda: float(torch.tanh(torch.logit(torch.tensor(_i_t())))) * _c_tilde(),
+                "The input gate is a sigmoid, in (0, 1).")],
+    hint="Two pre-activations (h_{t-1} = 0, so only the x_t column counts), a sigmoid for i_t, a tanh for c̃_t, then "
+         "their product. tanh(1) ≈ 0.76.",
+)
+
+EXERCISE = Exercise("input_gate", "The input gate and the candidate", (q1, q2, q3, q4, q5))

@@ -1,13 +1,21 @@
-"""Exercise: training on the memory task (chapter 9), cheap to grade: no training loop runs."""
+"""Exercise: training on the memory task (chapter "Training"), cheap to grade: no training loop runs.
+
+Code and multiple choice (q1-q3) and two bugs to find in training code (q4: the forget bias
+added twice, q5: the state not detached between truncated-backpropagation chunks).
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
-from .. import layout
-from ._core import ChoiceQuestion, CodeQuestion, Exercise, Mistake
+from .. import cell, layout
+from ..cell import lstm_step
+from ._core import TORCH_LSTM, ChoiceQuestion, CodeQuestion, Exercise, Mistake
+from ._debug import DebugQuestion
 
-__all__ = ["EXERCISE", "q1", "q2", "q3"]
+__all__ = ["EXERCISE", "chunk_gradients_buggy", "q1", "q2", "q3", "q4", "q5", "set_forget_bias_buggy"]
 
 
 def _acc_cases(gen: torch.Generator) -> list[tuple]:
@@ -82,14 +90,158 @@ q2 = CodeQuestion(
 )
 
 q3 = ChoiceQuestion(
-    "q3", "which forget-gate bias helps long memory", 1, variable="q3_answer",
-    options={"a": "a large negative value, like -3", "b": "exactly 0", "c": "a positive value, like +1 to +3"},
-    answer="c",
-    why={"a": "f_t ≈ σ(-3) ≈ 0.05: the cell forgets almost everything at every step.",
-         "b": "f_t starts near σ(0) = 0.5, halving the memory at every step."},
-    hint="What is σ(b) for b = -3, 0, +3, and what is that number to the power 50?",
-    explanation="A positive forget bias starts f_t near 1, so the cell path keeps memory (and gradient) from the "
-                "start of training.",
+    "q3", "which forget-gate bias lets the LSTM learn the recall task", 1, variable="q3_answer",
+    options={"a": "-3", "b": "0 (PyTorch's default)", "c": "+1 (a common recommendation)", "d": "+5"},
+    answer="d",
+    why={"a": "σ(-3) ≈ 0.05: the cell forgets almost everything at every step.",
+         "b": "σ(0) = 0.5 halves the memory at every step: in a random LSTM the cell path keeps about 4e-17 of "
+              "step 1 after 59 steps.",
+         "c": "σ(1) ≈ 0.73: in a random LSTM the cell path keeps only about 3e-08 of step 1 after 59 steps, far too "
+              "little to carry the first symbol (or its gradient) to the end. +1 suits shorter memories."},
+    hint="The task has T = 60 steps. What is σ(b) for b = -3, 0, +1, +5, and what is that number to the power 59?",
+    explanation="With b_f = +5, σ(5) ≈ 0.993: in a random LSTM the cell path keeps about 0.66 of step 1 after 59 steps "
+                "(+3 keeps about 0.06, +1 about 3e-08), so the first symbol and its gradient cross the whole sequence "
+                "from the first training step on. The chapter's configuration starts the forget bias at +5.",
 )
 
-EXERCISE = Exercise("training", "Training on a task that needs memory", (q1, q2, q3))
+
+class Biases(NamedTuple):
+    """nn.LSTM's two bias vectors, named so that feedback can say which one differs."""
+
+    bias_ih: torch.Tensor
+    bias_hh: torch.Tensor
+
+
+def set_forget_bias_buggy(bias_ih, bias_hh, value):
+    """nn.LSTM's biases (4H,) with the forget gate's bias b_f = bias_ih + bias_hh set to value. It has a bug."""
+    H = bias_ih.shape[0] // 4
+    bias_ih, bias_hh = bias_ih.clone(), bias_hh.clone()
+    bias_ih[H:2 * H] = value  # rows i, f, g, o: f is the second block
+    bias_hh[H:2 * H] = value
+    return bias_ih, bias_hh
+
+
+def _set_forget_bias(bias_ih, bias_hh, value, *, ih: float | None = None, hh: float | None = 0.0,
+                     gate: str = "f") -> Biases:
+    """New biases with ``gate``'s rows of ``bias_ih`` set to ``ih`` (default ``value``) and of ``bias_hh`` to ``hh``.
+
+    ``None`` leaves a vector's rows as they are; the defaults give :math:`b_f` = ``value`` exactly.
+    """
+    rows = layout.gate_slice(gate, bias_ih.shape[0] // 4)
+    out_ih, out_hh = bias_ih.clone(), bias_hh.clone()
+    out_ih[rows] = value if ih is None else ih
+    if hh is not None:
+        out_hh[rows] = hh
+    return Biases(out_ih, out_hh)
+
+
+def _bias2_cases(gen: torch.Generator) -> list[tuple]:
+    r = lambda n: torch.randn(n, generator=gen, dtype=torch.float64)  # noqa: E731
+    return [(r(12), r(12), 1.0), (r(20), r(20), 5.0)]
+
+
+def _solution_q4(bias_ih, bias_hh, value):
+    H = bias_ih.shape[0] // 4
+    bias_ih, bias_hh = bias_ih.clone(), bias_hh.clone()
+    bias_ih[H:2 * H] = value  # rows i, f, g, o: f is the second block
+    bias_hh[H:2 * H] = 0.0  # nn.LSTM adds the two biases: b_f = value + 0
+    return bias_ih, bias_hh
+
+
+q4 = DebugQuestion(
+    "q4", "find the bug: setting nn.LSTM's forget bias", 3, func_name="set_forget_bias",
+    arg_names=("bias_ih", "bias_hh", "value"), cases=_bias2_cases,
+    reference=lambda bi, bh, v: _set_forget_bias(bi, bh, v), buggy=set_forget_bias_buggy,
+    bug="forget bias added twice",
+    bug_fix="nn.LSTM adds bias_ih and bias_hh, so setting both to value makes b_f = 2 · value: set value in bias_ih "
+            "and 0 in bias_hh.",
+    parts=("bias_ih", "bias_hh"),
+    mistakes=[Mistake("bias_hh's forget rows left as they were",
+                      "b_f = bias_ih + bias_hh: the old bias_hh rows still add to value; set them to 0.",
+                      output=lambda bi, bh, v: _set_forget_bias(bi, bh, v, hh=None)),
+              *[Mistake(f"gates in the wrong order (set the {g} block)",
+                        "nn.LSTM's bias rows are i, f, g, o: the forget gate is the second block of H rows.",
+                        output=lambda bi, bh, v, g=g: _set_forget_bias(bi, bh, v, gate=g)) for g in ("i", "g", "o")]],
+    hint="nn.LSTM computes each gate with bias_ih + bias_hh. What is b_f after the buggy function? Which of the two "
+         "vectors should carry value, and what should the other one's forget rows be?",
+    solution=_solution_q4,
+)
+
+
+def chunk_gradients_buggy(x, weights, chunk):
+    """Truncated backpropagation through time: for each chunk of `chunk` steps of x (T, B, I), the gradient of
+    L_k = Σ h_t² over the chunk with respect to W_f; the state (h, c) carries over between chunks. It has a bug."""
+    W_f = weights.W_f.detach().clone().requires_grad_()  # (H, H+I)
+    w = weights._replace(W_f=W_f)
+    h_t = c_t = x.new_zeros(x.shape[1], W_f.shape[0])  # (B, H)
+    grads = []
+    for piece in x.split(chunk):  # (chunk, B, I)
+        loss = 0.0
+        for x_t in piece.unbind(0):
+            h_t, c_t = lstm_step(x_t, h_t, c_t, w)  # (B, H), (B, H)
+            loss = loss + (h_t**2).sum()
+        (g,) = torch.autograd.grad(loss, W_f, retain_graph=True)  # (H, H+I)
+        grads.append(g)
+    return torch.stack(grads)  # (number of chunks, H, H+I)
+
+
+def _chunk_grads(x, weights, chunk, *, detach_h: bool = True, detach_c: bool = True) -> torch.Tensor:
+    """Each chunk's :math:`\\partial L_k / \\partial W_f`, the state detached between chunks as the flags say."""
+    W_f = weights.W_f.detach().clone().requires_grad_()  # (H, H+I)
+    w = weights._replace(W_f=W_f)
+    h_t = c_t = x.new_zeros(x.shape[1], W_f.shape[0])  # (B, H)
+    grads = []
+    for piece in x.split(chunk):  # (chunk, B, I)
+        h_t = h_t.detach() if detach_h else h_t
+        c_t = c_t.detach() if detach_c else c_t
+        loss = x.new_zeros(())
+        for x_t in piece.unbind(0):
+            h_t, c_t = cell.lstm_step(x_t, h_t, c_t, w)  # (B, H), (B, H)
+            loss = loss + (h_t**2).sum()
+        grads.append(torch.autograd.grad(loss, W_f, retain_graph=True)[0])  # (H, H+I)
+    return torch.stack(grads)
+
+
+def _chunk_cases(gen: torch.Generator) -> list[tuple]:
+    def weights(H, I):
+        return layout.CellWeights(*[torch.randn(*s, generator=gen, dtype=torch.float64) * k
+                                    for _ in range(4) for s, k in (((H, H + I), 0.6), ((H,), 0.5))])
+
+    return [(torch.randn(6, 2, 2, generator=gen, dtype=torch.float64), weights(3, 2), 2),
+            (torch.randn(5, 3, 2, generator=gen, dtype=torch.float64), weights(2, 2), 3)]
+
+
+def _solution_q5(x, weights, chunk):
+    W_f = weights.W_f.detach().clone().requires_grad_()  # (H, H+I)
+    w = weights._replace(W_f=W_f)
+    h_t = c_t = x.new_zeros(x.shape[1], W_f.shape[0])  # (B, H)
+    grads = []
+    for piece in x.split(chunk):  # (chunk, B, I)
+        h_t, c_t = h_t.detach(), c_t.detach()  # carry the state, not its history: the gradient stops here
+        loss = 0.0
+        for x_t in piece.unbind(0):
+            h_t, c_t = lstm_step(x_t, h_t, c_t, w)  # (B, H), (B, H)
+            loss = loss + (h_t**2).sum()
+        (g,) = torch.autograd.grad(loss, W_f)  # (H, H+I)
+        grads.append(g)
+    return torch.stack(grads)  # (number of chunks, H, H+I)
+
+
+q5 = DebugQuestion(
+    "q5", "find the bug: truncated backpropagation through time", 3, func_name="chunk_gradients",
+    arg_names=("x", "weights", "chunk"), cases=_chunk_cases, reference=_chunk_grads, buggy=chunk_gradients_buggy,
+    bug="state not detached between chunks",
+    bug_fix="h_t and c_t still hold the graph of the previous chunks, so each chunk's gradient flows back into them "
+            "(retain_graph=True only hides the error). Detach both at the start of each chunk.",
+    parts=("the gradient of chunk {k}",), part_axis=0,
+    mistakes=[Mistake("c_t not detached (only h_t)", "The gradient still reaches earlier chunks through c_t: detach it "
+                      "too.", output=lambda x, w, k: _chunk_grads(x, w, k, detach_c=False)),
+              Mistake("h_t not detached (only c_t)", "The gradient still reaches earlier chunks through h_t: detach it "
+                      "too.", output=lambda x, w, k: _chunk_grads(x, w, k, detach_h=False))],
+    forbidden=("lstm_course.layer.LSTM", *TORCH_LSTM),
+    hint="Which chunk's gradient is already right in the buggy version, and why? Truncated backpropagation keeps the "
+         "values of h_t and c_t from one chunk to the next but not their history: tensor.detach().",
+    solution=_solution_q5,
+)
+
+EXERCISE = Exercise("training", "Training on a task that needs memory", (q1, q2, q3, q4, q5))

@@ -1,17 +1,30 @@
-"""Exercise: the whole cell, its weights from ``torch.nn.LSTM``, and a sequence loop (chapter 7)."""
+"""Exercise: the whole cell, its weights from ``torch.nn.LSTM``, and a sequence loop.
+
+The chapter is "The whole cell over a sequence".
+
+Code and multiple choice (q1-q4), a two-unit cell to design that remembers the sign of its first
+input (q5), a bug to find (q6: the gate order mixed up when reading ``nn.LSTM``'s parameters), two
+predictions (q7 a parameter count, q8 a shape).
+"""
 
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from .. import cell, layout
+from ..layer import LSTM
+from ._behaviours import SignOfFirst
 from ._core import TORCH_LSTM, ChoiceQuestion, CodeQuestion, Exercise, Mistake
+from ._debug import DebugQuestion
+from ._design import DesignQuestion
 from ._gates import CELL_FUNCTIONS, swap_hx_columns
+from ._predict import PredictQuestion, Slip
 
-__all__ = ["EXERCISE", "q1", "q2", "q3", "q4"]
+__all__ = ["EXERCISE", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "step_from_torch_buggy"]
 
 _FIELDS = ("f", "i", "c", "o")  # CellWeights order: (W_f, b_f, W_i, b_i, W_c, b_c, W_o, b_o)
 LIBRARY = (*CELL_FUNCTIONS, "lstm_course.cell.cell_update", "lstm_course.cell.hidden_state",
@@ -213,4 +226,126 @@ q4 = ChoiceQuestion(
     explanation="torch.nn.LSTM stacks the rows as i, f, g, o (g is the candidate).",
 )
 
-EXERCISE = Exercise("whole_cell", "The whole cell over a sequence", (q1, q2, q3, q4))
+q5 = DesignQuestion(
+    "q5", "design a two-unit cell that remembers the sign of its first input", 4, variable="sign_cell",
+    task=SignOfFirst(),
+    solution={"f": [(0.0, 0.0, 0.0, 10.0), (0.0, 0.0, 0.0, 10.0)],
+              "i": [(0.0, -30.0, 0.0, 10.0), (0.0, 0.0, 0.0, 10.0)],
+              "c": [(0.0, 0.0, 10.0, 0.0), (0.0, 0.0, 0.0, 10.0)],
+              "o": [(0.0, 0.0, 0.0, 10.0), (0.0, 0.0, 0.0, 10.0)]},
+    explanation="Unit 2 is a flag: its gates are open and its candidate tanh(10) ≈ 1, so from step 1 on its h_t is "
+                "about 0.76. Unit 1 is the memory: at step 1 (h_0 = 0) its input gate σ(10) is open and its candidate "
+                "tanh(10 x_1) ≈ ±1 writes the sign of x_1; from step 2 on the flag closes that input gate, "
+                "σ(10 - 30 · 0.76) ≈ 0, so no distractor is written; f = σ(10) keeps the sign and o = σ(10) shows it: "
+                "h_T ≈ ±tanh(0.96) ≈ ±0.75.",
+    hint="One unit cannot tell step 1 from later steps by x_t alone, but h_0 = 0 and later h_t need not be: give the "
+         "second unit the job of switching on after step 1 (an open input gate, a candidate stuck at +1) and let its "
+         "h_t close the first unit's input gate through a large negative weight on h_{t-1}[2].",
+)
+
+
+class Step(NamedTuple):
+    """One step's new state, named so that feedback can say which one differs."""
+
+    h_t: torch.Tensor
+    c_t: torch.Tensor
+
+
+def step_from_torch_buggy(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    """One LSTM step on nn.LSTM's stacked parameters; returns (h_t, c_t). It has a bug.
+
+    weight_ih (4H, I), weight_hh (4H, H), bias_ih and bias_hh (4H,).
+    """
+    gates = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh  # (…, 4H)
+    f, i, g, o = gates.chunk(4, dim=-1)  # (…, H) each
+    c_t = torch.sigmoid(f) * c_prev + torch.sigmoid(i) * torch.tanh(g)  # (…, H)
+    h_t = torch.sigmoid(o) * torch.tanh(c_t)  # (…, H)
+    return h_t, c_t
+
+
+def _step_from_torch(x, h, c, wi, wh, bi, bh, assumed: tuple[str, ...] = layout.GATE_ORDER) -> Step:
+    """The step a reader who believes the rows are stacked in order ``assumed`` computes (the library's step)."""
+    rows = [_reorder_rows(t, assumed) for t in (wi, wh, bi, bh)]
+    return Step(*cell.lstm_step(x, h, c, layout.from_torch_layout(*rows)))
+
+
+def _step_cases(gen: torch.Generator) -> list[tuple]:
+    H, I = 3, 2
+    r = lambda *s: torch.randn(*s, generator=gen, dtype=torch.float64)  # noqa: E731
+    return [(r(I), r(H), r(H), r(4 * H, I), r(4 * H, H), r(4 * H), r(4 * H)),
+            (r(4, I), r(4, H), r(4, H), r(4 * H, I), r(4 * H, H), r(4 * H), r(4 * H))]
+
+
+def _solution_q6(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    gates = x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh  # (…, 4H)
+    i, f, g, o = gates.chunk(4, dim=-1)  # nn.LSTM stacks the rows as i, f, g, o
+    c_t = torch.sigmoid(f) * c_prev + torch.sigmoid(i) * torch.tanh(g)  # (…, H)
+    h_t = torch.sigmoid(o) * torch.tanh(c_t)  # (…, H)
+    return h_t, c_t
+
+
+_BUG_ORDER = ("f", "i", "g", "o")
+
+q6 = DebugQuestion(
+    "q6", "find the bug: reading nn.LSTM's parameters", 3, func_name="step_from_torch",
+    arg_names=("x_t", "h_prev", "c_prev", "weight_ih", "weight_hh", "bias_ih", "bias_hh"), cases=_step_cases,
+    reference=_step_from_torch, buggy=step_from_torch_buggy,
+    bug="gates in the wrong order (f, i, g, o instead of i, f, g, o)",
+    bug_fix="nn.LSTM stacks the four gates' rows as i, f, g, o: the first block is the input gate, the second the "
+            "forget gate.",
+    parts=("h_t", "c_t"),
+    mistakes=[*[Mistake(f"gates still in the wrong order ({', '.join(a)} instead of i, f, g, o)",
+                        "nn.LSTM's rows are i, f, g, o (g is the candidate).",
+                        output=lambda *args, a=a: _step_from_torch(*args, assumed=a))
+                for a in _TORCH_ORDERS if a != _BUG_ORDER],
+              Mistake("bias_hh left out", "nn.LSTM adds both biases, bias_ih + bias_hh.",
+                      output=lambda x, h, c, wi, wh, bi, bh: _step_from_torch(x, h, c, wi, wh, bi,
+                                                                              torch.zeros_like(bh)))],
+    forbidden=(*LIBRARY, "lstm_course.layout.from_torch_layout", "lstm_course.layout.split_gates",
+               "lstm_course.layout.gate_slice"),
+    hint="Compare the function with torch.nn.LSTM's documentation (or lstm_course.layout.GATE_ORDER): in which "
+         "order are the four blocks of 4H rows stacked?",
+    solution=_solution_q6,
+)
+
+
+def _quiet_lstm(*args, **kwargs) -> LSTM:
+    """An :class:`~lstm_course.LSTM`, built without touching the global random generator."""
+    with torch.random.fork_rng(devices=[]):
+        return LSTM(*args, **kwargs)
+
+
+def _count(input_size: int = 10, hidden_size: int = 20) -> int:
+    return sum(p.numel() for p in _quiet_lstm(input_size, hidden_size).parameters())
+
+
+q7 = PredictQuestion(
+    "q7", "predict nn.LSTM's number of parameters", 1, variable="q7_answer", value=_count, tolerance=None,
+    working=lambda: ("4 gates × H × (I + H) weights = 4 · 20 · (10 + 20) = 2400, plus two bias vectors "
+                     f"bias_ih and bias_hh of 4H = 80 each: {_count()} (counted on lstm_course.LSTM(10, 20), which "
+                     "has nn.LSTM's parameters)."),
+    slips=[Slip("one bias vector", lambda: _count() - 4 * 20, "nn.LSTM keeps two, bias_ih and bias_hh."),
+           Slip("no biases", lambda: _count() - 2 * 4 * 20, "Each gate has a bias, twice over: bias_ih and bias_hh."),
+           Slip("weights on x_t only", lambda: _count() - 4 * 20 * 20,
+                "Each gate also reads h_{t-1}: weight_hh is (4H, H).")],
+    hint="Each of the 4 gates has a weight on x_t (H × I), a weight on h_{t-1} (H × H) and, in nn.LSTM, two biases "
+         "(H each).",
+)
+
+
+def _shape() -> tuple[int, ...]:
+    out, _ = _quiet_lstm(8, 16, batch_first=True)(torch.zeros(4, 30, 8))
+    return tuple(out.shape)
+
+
+q8 = PredictQuestion(
+    "q8", "predict nn.LSTM's output shape", 1, variable="q8_answer", value=_shape, tolerance=None,
+    working=lambda: ("batch_first=True keeps the input's (batch, time) order, and the output holds h_t for every "
+                     f"step, H = 16 numbers each: {_shape()}."),
+    slips=[Slip("batch_first ignored", lambda: (30, 4, 16), "batch_first=True puts the batch first in the output too."),
+           Slip("the last step only", lambda: (4, 16), "output holds every step; h_n holds the last one."),
+           Slip("the input size", lambda: (4, 30, 8), "Each step's output is h_t, of size H = 16.")],
+    hint="output holds h_t for every step t = 1..T; batch_first=True means (batch, time, features).",
+)
+
+EXERCISE = Exercise("whole_cell", "The whole cell over a sequence", (q1, q2, q3, q4, q5, q6, q7, q8))
