@@ -33,7 +33,8 @@ from matplotlib.figure import Figure
 
 from . import viz
 from .cell import candidate, cell_update, forget_gate, hidden_state, input_gate, lstm_step, output_gate
-from .layout import CellWeights
+from .gru import gru_step
+from .layout import CellWeights, GRUWeights
 
 __all__ = [
     "Explorer",
@@ -45,6 +46,8 @@ __all__ = [
     "gradient_explorer",
     "input_gate_explorer",
     "input_gate_numbers",
+    "keep_write_explorer",
+    "keep_write_numbers",
     "output_gate_explorer",
     "output_gate_numbers",
     "step_explorer",
@@ -446,3 +449,79 @@ def _default_gradient_curves(T: int, experiment: Mapping[str, Any]) -> Callable[
         return {"RNN": rnn, "LSTM": gradients.lstm_gradient_norms(T, forget_bias=b_f, **experiment).h[::-1]}
 
     return curves
+
+
+# --------------------------------------------------------------------------- coupled gates: keep or write
+
+
+#: The weight of the update gate on the marker input in the GRU whose z_t reads x_t (``keep_write_numbers``).
+Z_READS_MARKER = -12.0
+
+
+def keep_write_numbers(b: float, *, steps: int = 30) -> dict[str, np.ndarray]:
+    r"""One unit writes :math:`\tanh(3) \approx 0.995` at step 1 (the marker :math:`x_1 = 1`), then reads
+    :math:`x_t = 0`; what is left of the write at every step, for three cells whose keep gate has bias ``b``.
+
+    * ``"gru"``: a GRU whose update gate is the constant :math:`z_t = \sigma(b)` (``W_z = 0``): it writes
+      :math:`(1 - z_t)\,n_1` and keeps :math:`z_t` of it per step (:func:`~lstm_course.gru.gru_step`).
+    * ``"gru_marker"``: the same GRU, but :math:`z_t = \sigma(b + w x_t)` with :math:`w` =
+      :data:`Z_READS_MARKER`: the marker opens the gate for writing, later steps keep.
+    * ``"lstm"``: an LSTM with :math:`f_t = \sigma(b)` and an input gate of its own,
+      :math:`i_t = \sigma(6) \approx 1` (:func:`~lstm_course.cell.lstm_step`); its memory is :math:`c_t`.
+
+    Returns arrays ``(steps,)`` for ``"gru"``, ``"gru_marker"``, ``"lstm"`` (steps 1..``steps``) and
+    ``z`` = :math:`\sigma(b)`.
+    """
+    zero, one = _t([[0.0]]), _t([[1.0]])
+
+    def gru_weights(w_zx: float) -> GRUWeights:  # W_r, W_z act on [h, x]; the candidate reads x only
+        return GRUWeights(W_r=_t([[0.0, 0.0]]), b_r=_t([0.0]), W_z=_t([[0.0, w_zx]]), b_z=_t([float(b)]),
+                          W_nx=3.0 * one, b_nx=_t([0.0]), W_nh=zero, b_nh=_t([0.0]))
+
+    lstm = CellWeights(W_f=_t([[0.0, 0.0]]), b_f=_t([float(b)]), W_i=_t([[0.0, 0.0]]), b_i=_t([6.0]),
+                       W_c=_t([[0.0, 3.0]]), b_c=_t([0.0]), W_o=_t([[0.0, 0.0]]), b_o=_t([6.0]))
+    out: dict[str, list[float]] = {"gru": [], "gru_marker": [], "lstm": []}
+    h = {"gru": _t([0.0]), "gru_marker": _t([0.0])}
+    h_l, c_l = _t([0.0]), _t([0.0])
+    for t in range(steps):
+        x = _t([1.0 if t == 0 else 0.0])  # (I,) = (1,): the marker, then nothing
+        h["gru"] = gru_step(x, h["gru"], gru_weights(0.0))  # (1,)
+        h["gru_marker"] = gru_step(x, h["gru_marker"], gru_weights(Z_READS_MARKER))  # (1,)
+        h_l, c_l = lstm_step(x, h_l, c_l, lstm)  # (1,) each
+        out["gru"].append(float(h["gru"][0]))
+        out["gru_marker"].append(float(h["gru_marker"][0]))
+        out["lstm"].append(float(c_l[0]))
+    return {**{k: np.array(v) for k, v in out.items()}, "z": np.asarray(1 / (1 + np.exp(-float(b))))}
+
+
+def keep_write_explorer(values: Sequence[float] | None = None, *, steps: int = 30) -> Explorer:
+    """Slider: the keep gate's bias :math:`b` (the GRU's :math:`b_z`, the LSTM's :math:`b_f`); shows what is left
+    of one write over ``steps`` steps for a GRU with a constant update gate, a GRU whose update gate reads the
+    marker, and an LSTM with its own input gate (:func:`keep_write_numbers`)."""
+    values = list(values) if values is not None else _grid(-2, 6, 9)
+    records = [keep_write_numbers(b, steps=steps) for b in values]
+    labels = {"lstm": r"LSTM, own input gate: $c_t$", "gru": r"GRU, constant $z_t$: $h_t$",
+              "gru_marker": r"GRU, $z_t$ reads $x_t$: $h_t$"}
+    colours = {"lstm": viz.CELL_PARTS["cell"], "gru": viz.GRU_PARTS["update"], "gru_marker": viz.GRU_PARTS["reset"]}
+
+    def view(b: float) -> Figure:
+        n = keep_write_numbers(b, steps=steps)
+        fig, (a,) = _fig(6.4, 3.3)
+        t = np.arange(1, steps + 1)
+        styles = {"lstm": {"linewidth": 5, "alpha": 0.45}, "gru_marker": {"linewidth": 2, "linestyle": "--"},
+                  "gru": {"linewidth": 2, "marker": "o", "markersize": 3}}  # the first two coincide: wide under dashed
+        for key in ("lstm", "gru_marker", "gru"):
+            a.plot(t, n[key], color=colours[key], label=labels[key], **styles[key])
+        a.set_ylim(-0.03, 1.03)
+        a.set_xticks(viz.step_ticks(steps))
+        a.set_xlabel("step $t$ (the write is at $t = 1$)")
+        a.set_ylabel("memory left")
+        a.set_title(f"keep-gate bias $b$ = {b:+.1f}: $z_t = \\sigma(b)$ = {float(n['z']):.3f}", fontsize=11)
+        a.grid(alpha=0.3)
+        a.legend(fontsize=8.5, frameon=False, loc="upper right")
+        ends = "; ".join(f"{key} {n[key][0]:.3f} at step 1, {n[key][-1]:.3f} at step {steps}"
+                         for key in ("lstm", "gru_marker", "gru"))
+        return _finish(fig, f"Keep-gate bias b = {b:.1f} (z = {float(n['z']):.3f}): memory of one write over "
+                            f"{steps} steps: {ends}.")
+
+    return explorer(view, values, description=r"keep-gate bias $b$", value=2.0, records=records)

@@ -230,3 +230,24 @@ def test_gradient_explorer_default_uses_the_gradient_experiments() -> None:
     np.testing.assert_allclose(w.records[0]["RNN"], gradients.rnn_gradient_norms(8, **kw)[::-1])
     np.testing.assert_allclose(w.records[1]["LSTM"], gradients.lstm_gradient_norms(8, forget_bias=3.0, **kw).h[::-1])
     assert w.records[1]["LSTM"][-1] > w.records[0]["LSTM"][-1]  # a larger forget bias keeps more gradient
+
+
+def test_keep_write_numbers_are_the_coupled_trade_off() -> None:
+    """A constant update gate either writes or keeps; one that reads the marker does both, like the LSTM."""
+    for b in (-2.0, 0.0, 2.0, 4.0):
+        n = widgets.keep_write_numbers(b, steps=30)
+        z = 1 / (1 + np.exp(-b))
+        assert float(n["z"]) == pytest.approx(z)
+        written = (1 - z) * np.tanh(3.0)  # h_1 = (1 - z) n_1 with n_1 = tanh(3)
+        assert n["gru"][0] == pytest.approx(written)
+        assert n["gru"] == pytest.approx(written * z ** np.arange(30))  # then z of it kept per step
+        assert n["gru_marker"] == pytest.approx(n["lstm"], abs=0.01)  # input-dependent z: the LSTM's result
+    assert widgets.keep_write_numbers(6.0)["gru"][-1] < 0.01 < 0.9 < widgets.keep_write_numbers(6.0)["lstm"][-1]
+
+
+def test_keep_write_explorer_renders_every_position_with_its_numbers() -> None:
+    e = widgets.keep_write_explorer(values=[0.0, 4.0], steps=10)
+    assert len(e.pngs) == 2 and e.values == [0.0, 4.0]
+    assert e.records[1]["lstm"][-1] > e.records[0]["lstm"][-1]
+    assert "b = 4.0" in e.alts[1] and f"{e.records[1]['gru'][-1]:.3f} at step 10" in e.alts[1]
+    _check_positions(e)
