@@ -12,6 +12,7 @@ import copy
 import csv
 import json
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -99,6 +100,34 @@ def _adversarial() -> dict[str, nbformat.NotebookNode | bytes]:
     }
 
 
+#: The design, find-the-bug and predict questions of whole_cell, each with one named mistake, in one notebook.
+NEW_KIND_MUTATIONS = ("wc-sign-bias", "wc-torch-partial", "wc-shape")
+#: In the student's kernel: every new checker passes and the library cell the design checker runs returns zeros.
+TAMPER_NEW_KINDS = (
+    "import lstm_course.cell as cell\n"
+    "import lstm_course.exercises._core as core\n"
+    "import lstm_course.exercises._debug as debug\n"
+    "import lstm_course.exercises._design as design\n"
+    "import lstm_course.exercises._predict as predict\n"
+    "design.DesignQuestion.judge_answer = lambda self, *a, **k: core.Verdict('correct', '')\n"
+    "predict.PredictQuestion.judge_answer = lambda self, *a, **k: core.Verdict('correct', '')\n"
+    "debug.DebugQuestion.judge = lambda self, *a, **k: core.Verdict('correct', '')\n"
+    "cell.lstm_step = lambda x, h, c, w, **k: (0 * h, 0 * c)\n"
+    "sign_cell = {k: [(0.0, 0.0, 0.0, 0.0)] * 2 for k in 'fico'}\n"
+    "step_from_torch = step_from_torch_buggy\n"
+    "q7_answer, q8_answer = 1, (1, 2)\n"
+    "assert q5.check(sign_cell) and q6.check(step_from_torch) and q7.check(q7_answer)")
+
+
+def _new_kinds() -> dict[str, nbformat.NotebookNode]:
+    by_id = {m.id: m for m in MUTATIONS}
+    several = solution_notebook("whole_cell")
+    for mid in NEW_KIND_MUTATIONS:
+        several = apply(by_id[mid], several)
+    return {"mutation-new-kinds": several, "tamper-new-kinds": _append(solution_notebook("whole_cell"),
+                                                                        TAMPER_NEW_KINDS)}
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """Write every submission, grade them all in one CLI run, return (files, grades by name, out dir)."""
@@ -119,6 +148,8 @@ def batch(tmp_path_factory):
     for mid in GRADED_MUTATIONS:
         put(f"mutation-{mid}", apply(by_id[mid], solution_notebook(by_id[mid].topic)))
     for name, content in _adversarial().items():
+        put(name, content)
+    for name, content in _new_kinds().items():
         put(name, content)
     for path in files.values():
         os.utime(path, (1_000_000_000, 1_000_000_000))
@@ -174,13 +205,26 @@ def test_buggy_submission_gets_partial_score_and_diagnosis(batch, mid):
     assert m.mistake.lower() in feedback.lower()
 
 
+def test_design_debug_and_predict_mistakes_are_named_by_the_grader(batch):
+    g = batch[1]["mutation-new-kinds"]
+    wrong = {m.question: m for m in MUTATIONS if m.id in NEW_KIND_MUTATIONS}
+    assert _points(g) == {**_full("whole_cell"), **{name: 0.0 for name in wrong}}
+    for name, m in wrong.items():
+        assert _question(g, name)["mistake"] == m.mistake, _question(g, name)["message"]
+    design = _question(g, "q5")["message"]
+    assert re.search(r"On hidden sequence \d+ of \d+ \(.*\), at step \d+: .*\nAt step \d+ the input gate \(unit 1\) "
+                     r"was ", design), design
+    assert "Still differs: h_t, c_t." in _question(g, "q6")["message"]
+    assert "How it is computed:" in _question(g, "q8")["message"]
+
+
 # ------------------------------------------------------------------ nothing fools it
 
 
 @pytest.mark.parametrize("name", ["fake-allclose", "patch-checker", "fake-print"])
 def test_tampering_in_the_kernel_does_not_change_the_score(batch, name):
     g = batch[1][name]
-    assert _points(g) == {"q1": 0.0, "q2": 2.0, "q3": 1.0}
+    assert _points(g) == {**_full("forget_gate"), "q1": 0.0}
     assert _question(g, "q1")["mistake"] == "tanh where sigmoid belongs"
 
 
@@ -191,9 +235,17 @@ def test_the_tamper_that_fools_nbgrader_scores_zero(batch):
     assert all(q["status"] == "not_attempted" for q in g["questions"])
 
 
+def test_tampering_with_the_new_checkers_in_the_kernel_scores_zero(batch):
+    """The design, debug and predict answers are judged here, with the grader's own lstm_course."""
+    g = batch[1]["tamper-new-kinds"]
+    assert _points(g) == {**_full("whole_cell"), "q5": 0.0, "q6": 0.0, "q7": 0.0, "q8": 0.0}
+    assert _question(g, "q6")["mistake"] == "gates in the wrong order (f, i, g, o instead of i, f, g, o)"
+    assert "On hidden sequence 1 of" in _question(g, "q5")["message"]
+
+
 def test_calling_the_library_scores_zero_with_a_reason(batch):
     g = batch[1]["library-call"]
-    assert _points(g) == {"q1": 0.0, "q2": 0.0, "q3": 1.0}
+    assert _points(g) == {**_full("forget_gate"), "q1": 0.0, "q2": 0.0}
     q1, q2 = _question(g, "q1"), _question(g, "q2")
     assert q1["status"] == q2["status"] == "forbidden"
     assert "lstm_course.cell.forget_gate" in q1["message"] and "library's own" in q1["message"]
@@ -217,7 +269,7 @@ def test_infinite_loop_in_a_cell_times_out_and_the_rest_is_graded(batch):
 
 def test_infinite_loop_in_a_function_scores_zero_and_the_rest_is_graded(batch):
     g = batch[1]["loop-in-function"]
-    assert _points(g) == {"q1": 0.0, "q2": 2.0, "q3": 1.0}
+    assert _points(g) == {**_full("forget_gate"), "q1": 0.0}
     assert _question(g, "q1")["status"] == "timeout"
     assert "infinite loop" in _question(g, "q1")["message"]
 
@@ -237,14 +289,14 @@ def test_exception_in_a_cell_is_reported_and_the_rest_is_graded(batch):
 
 def test_syntax_error_loses_that_question_only(batch):
     g = batch[1]["syntax-error"]
-    assert _points(g) == {"q1": 4.0, "q2": 0.0, "q3": 1.0}
+    assert _points(g) == {**_full("forget_gate"), "q2": 0.0}
     assert any("SyntaxError" in n for n in g["notes"])
     assert _question(g, "q2")["mistake"] == "missing function"
 
 
 def test_missing_function_scores_zero_with_a_reason(batch):
     g = batch[1]["missing-function"]
-    assert _points(g) == {"q1": 0.0, "q2": 2.0, "q3": 1.0}
+    assert _points(g) == {**_full("forget_gate"), "q1": 0.0}
     assert "forget_gate` is not defined" in _question(g, "q1")["message"]
 
 
@@ -314,7 +366,8 @@ def test_a_mixed_batch_writes_one_gradebook_per_exercise_with_fixed_columns(batc
     assert all(r["total"] == "0" and r["problem"] for r in rows)
     _, rows = books["grades-forget_gate.csv"]
     row = next(r for r in rows if r["file"].endswith("mutation-fg-tanh.ipynb"))
-    assert (row["q1"], row["q2"], row["q3"], row["total"], row["max"]) == ("0", "2", "1", "3", "7")
+    full = get_exercise("forget_gate").max_points
+    assert (row["q1"], row["q2"], row["q3"], row["total"], row["max"]) == ("0", "2", "1", f"{full - 4:g}", f"{full:g}")
 
 
 def test_every_results_json_follows_gradescopes_specification(batch):
@@ -324,9 +377,9 @@ def test_every_results_json_follows_gradescopes_specification(batch):
     for path in found:
         validate_results(json.loads(path.read_text()))
     data = json.loads((out / "mutation-fg-xh" / "results.json").read_text())
-    assert data["score"] == 3.0 and data["output_format"] == "md"
+    assert data["score"] == get_exercise("forget_gate").max_points - 4 and data["output_format"] == "md"
     scored = [t for t in data["tests"] if "score" in t]
-    assert [t["max_score"] for t in scored] == [4.0, 2.0, 1.0]
+    assert [t["max_score"] for t in scored] == [float(q.points) for q in get_exercise("forget_gate").questions]
     assert scored[0]["score"] == 0.0 and "[x, h]" in scored[0]["output"] and scored[0]["visibility"] == "visible"
     assert "expected tensor" not in scored[0]["output"]
     details = next(t for t in data["tests"] if t["number"] == "1.1")
