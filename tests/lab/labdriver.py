@@ -37,7 +37,7 @@ _CELLS = f"""() => {{
       index, type: c.model.type, source: c.model.sharedModel.getSource(),
       execution_count: c.model.type === 'code' ? c.model.executionCount : null,
       outputs: c.model.type === 'code' ? c.model.outputs.toJSON() : [],
-      shown: area ? area.innerText : '',
+      shown: area ? area.textContent : '',  // textContent: innerText is empty for cells scrolled out of view
     }};
   }});
 }}"""

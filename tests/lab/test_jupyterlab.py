@@ -45,6 +45,7 @@ def notebook(browser: object, lab_server: object) -> object:
     yield open_notebook
     for nb in opened:
         assert not nb.offhost, f"{nb.path}: requests to another host: {nb.offhost}"
+        assert not nb.page_errors, f"{nb.path}: uncaught errors in the page: {nb.page_errors}"
         nb.close()
     lab_server.shutdown_kernels()
 
@@ -74,6 +75,15 @@ def test_chapter_runs_and_its_widget_answers_the_slider(notebook: object, lab_se
     code = [c for c in nb.cells() if c["type"] == "code" and c["source"].strip()]
     assert all(c["execution_count"] for c in code), f"{path}: cells that did not run: " + str(
         [c["index"] for c in code if not c["execution_count"]])
+    # The live cell explorers (lstm_course.live_cell: HTML + script, computed in the browser) mounted: the output a
+    # learner's own run produced is trusted, so JupyterLab runs its script, which replaces the no-script message.
+    explorers = nb.page.evaluate("""() => Array.from(document.querySelectorAll('.jp-OutputArea-output .lx'))
+        .map(e => ({controls: e.querySelectorAll('input, button').length, svg: e.querySelectorAll('svg').length,
+                    text: e.innerText.slice(0, 120)}))""")
+    expected = sum('class="lx"' in "".join(o.get("data", {}).get("text/html", "")) for c in code for o in c["outputs"])
+    mounted = [e for e in explorers if e["controls"] and e["svg"]]
+    assert len(mounted) == len(explorers) == expected, (
+        f"{path}: {expected} live cell explorers in the outputs, mounted in the page: {explorers}")
     widget_cells = [c["index"] for c in code if any(
         "application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in c["outputs"])]
     assert widget_cells, f"{path}: no widget among the outputs"
@@ -101,9 +111,8 @@ def test_chapter_runs_and_its_widget_answers_the_slider(notebook: object, lab_se
 def test_live_control_is_recomputed_by_the_kernel(notebook: object, artifacts: Path) -> None:
     """The step explorer of chapter 01 with its live controls: moving h_{t-1} re-renders the view in the kernel."""
     nb = notebook("book/01_data_path.ipynb")
-    imports = nb.index_of("import")  # the chapter's imports (lstm_course.widgets among them)
-    nb.run_cell(imports)
-    result = nb.append_and_run("from lstm_course import widgets\nlive = widgets.step_explorer(live=True)\nlive")
+    nb.run_cell(nb.index_of("from lstm_course import"))  # the chapter's imports, lstm_course.widgets among them
+    result = nb.append_and_run("live = widgets.step_explorer(live=True)\nlive")
     assert not nb.errors(), nb.errors()
     cell = result["index"]
     before = nb.visible_images(cell)
