@@ -182,6 +182,8 @@ def _emit(text: str) -> None:
 
 
 class _Question:
+    #: "code", "choice", "design", "debug" or "predict" (see :data:`lstm_course.exercises.KINDS`)
+    kind: str
     name: str
     title: str
     points: float
