@@ -200,15 +200,25 @@ def test_the_notebook_shows_the_modules_buggy_function_and_it_is_named_as_the_bu
 
 
 def test_a_partial_fix_says_what_still_differs():
-    q = _question("training", "q5")
-    verdict = q.check(lambda x, w, k: q.reference(x, w, k) + torch.cat(
-        [torch.zeros_like(q.reference(x, w, k)[:1]), torch.ones_like(q.reference(x, w, k)[1:])])).verdict
+    from lstm_course.exercises import training
+
+    def later_chunks_off(x, weights, chunk):
+        grads = training._solution_q5(x, weights, chunk)  # (chunks, H, H+I)
+        return torch.cat([grads[:1], grads[1:] + 1])
+
+    verdict = training.q5.check(later_chunks_off).verdict
     assert "Still differs: the gradient of chunk 2, the gradient of chunk 3. Already right: the gradient of chunk 1." \
         in verdict.message
-    q = _question("training", "q4")
-    verdict = q.check(lambda bi, bh, v: (q.reference(bi, bh, v)[0], bh)).verdict
+    verdict = training.q4.check(lambda bi, bh, v: (training._solution_q4(bi, bh, v)[0], bh)).verdict
     assert "Still differs: bias_hh. Already right: bias_ih." in verdict.message
     assert verdict.mistake == "bias_hh's forget rows left as they were"
+
+
+@pytest.mark.parametrize("pair", DEBUG, ids=_id)
+def test_calling_the_checkers_own_reference_is_forbidden(pair):
+    _, q = pair
+    verdict = q.check(lambda *args: q.reference(*args)).verdict
+    assert verdict.status == "forbidden", verdict.message
 
 
 # ------------------------------------------------------------------ predict
@@ -383,6 +393,25 @@ def test_backward_q2_quotes_what_a_gradient_check_of_the_reference_gives():
                                       rng.normal(size=4 * H) * 0.5)
     assert max(errors.values()) < 1e-8 and "around 1e-8 or below" in q._solution
     assert q.options[q._answer] == "1e-9"
+
+
+def test_backward_q3_and_cell_update_q3_quote_what_the_library_computes():
+    q = _question("backward", "q3")
+    rng = np.random.default_rng(1)
+    _, _, cache = reference.lstm_step_forward(rng.normal(size=(2, 3)), rng.normal(size=(2, 4)),
+                                              rng.normal(size=(2, 4)), rng.normal(size=(3, 16)),
+                                              rng.normal(size=(4, 16)), rng.normal(size=16))
+    dc = rng.normal(size=(2, 4))
+    dc_prev = reference.lstm_step_backward(np.zeros_like(dc), dc, cache)[2]
+    assert np.allclose(dc_prev, dc * cache["f"]) and q.options[q._answer] == "dc_t ⊙ f_t"
+    from lstm_course import cell
+
+    q = _question("cell_update", "q3")
+    c, one = torch.randn(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    for _ in range(10):  # c_10 after ten steps with f_t = 1, i_t = 0
+        c_next = cell.cell_update(one, c, 0 * one, torch.randn(3, dtype=torch.float64))
+        assert torch.equal(c_next, c)
+    assert q.options[q._answer] == "c_10 = c_0"
 
 
 def test_whole_cell_q4_quotes_the_layout_modules_gate_order():

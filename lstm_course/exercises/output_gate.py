@@ -148,7 +148,8 @@ q5 = DebugQuestion(
               Mistake("h and c still swapped in the loop (only the return was changed)",
                       "Swapping the returned pair does not undo the swap inside the loop: fix the unpacking.",
                       output=lambda x, h0, c0, w: _final_state(x, h0, c0, w, swap_in_loop=True, swap_return=True))],
-    forbidden=("lstm_course.layer.LSTM", "lstm_course.reference.lstm_forward", *TORCH_LSTM),
+    forbidden=("lstm_course.layer.LSTM", "lstm_course.reference.lstm_forward",
+               "lstm_course.exercises.output_gate._final_state", *TORCH_LSTM),
     hint="Read lstm_step's docstring: what does it return, and in which order? Run final_state_buggy on one step "
          "(T = 1): which of h_T and c_T can be larger than 1 in magnitude?",
     solution=_solution_q5,

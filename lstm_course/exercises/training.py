@@ -156,6 +156,7 @@ q4 = DebugQuestion(
     bug_fix="nn.LSTM adds bias_ih and bias_hh, so setting both to value makes b_f = 2 · value: set value in bias_ih "
             "and 0 in bias_hh.",
     parts=("bias_ih", "bias_hh"),
+    forbidden=("lstm_course.exercises.training._set_forget_bias",),
     mistakes=[Mistake("bias_hh's forget rows left as they were",
                       "b_f = bias_ih + bias_hh: the old bias_hh rows still add to value; set them to 0.",
                       output=lambda bi, bh, v: _set_forget_bias(bi, bh, v, hh=None)),
@@ -238,7 +239,7 @@ q5 = DebugQuestion(
                       "too.", output=lambda x, w, k: _chunk_grads(x, w, k, detach_c=False)),
               Mistake("h_t not detached (only c_t)", "The gradient still reaches earlier chunks through h_t: detach it "
                       "too.", output=lambda x, w, k: _chunk_grads(x, w, k, detach_h=False))],
-    forbidden=("lstm_course.layer.LSTM", *TORCH_LSTM),
+    forbidden=("lstm_course.layer.LSTM", "lstm_course.exercises.training._chunk_grads", *TORCH_LSTM),
     hint="Which chunk's gradient is already right in the buggy version, and why? Truncated backpropagation keeps the "
          "values of h_t and c_t from one chunk to the next but not their history: tensor.detach().",
     solution=_solution_q5,

@@ -302,7 +302,7 @@ q6 = DebugQuestion(
                       output=lambda x, h, c, wi, wh, bi, bh: _step_from_torch(x, h, c, wi, wh, bi,
                                                                               torch.zeros_like(bh)))],
     forbidden=(*LIBRARY, "lstm_course.layout.from_torch_layout", "lstm_course.layout.split_gates",
-               "lstm_course.layout.gate_slice"),
+               "lstm_course.layout.gate_slice", "lstm_course.exercises.whole_cell._step_from_torch"),
     hint="Compare the function with torch.nn.LSTM's documentation (or lstm_course.layout.GATE_ORDER): in which "
          "order are the four blocks of 4H rows stacked?",
     solution=_solution_q6,
