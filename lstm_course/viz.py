@@ -48,6 +48,7 @@ __all__ = [
     "plot_gate_values",
     "plot_gradient_norms",
     "plot_learning_curves",
+    "plot_spread",
     "set_alt",
     "stacked_shapes",
     "step_ticks",
@@ -992,4 +993,62 @@ def plot_learning_curves(
     if title:
         ax.set_title(title)
     set_alt(ax, f"Learning curves, {metric} against training step: " + "; ".join(ends) + ".")
+    return ax
+
+
+
+def plot_spread(
+    rows: Sequence[Mapping[str, Any]],
+    x: str,
+    ax: Axes | None = None,
+    *,
+    by: str | None = None,
+    labels: Mapping[Any, str] | None = None,
+    chance: float | None = None,
+    xlabel: str | None = None,
+    ylabel: str = "accuracy",
+    title: str | None = None,
+) -> Axes:
+    """Mean and spread over seeds: one line per group ``by`` (or one line), the mean as markers and a bar
+    from the lowest to the highest seed.
+
+    ``rows``: dicts with ``x``'s value, ``mean``, ``min``, ``max`` (and ``by``'s), as
+    :func:`lstm_course.variant_sweep.summarise` returns them. ``labels`` maps group values to legend text.
+    """
+    if not rows:
+        raise ValueError("`rows` must be a non-empty list of dicts with the x value, 'mean', 'min' and 'max'.")
+    for r in rows:
+        missing = {x, "mean", "min", "max", *([by] if by else [])} - set(r)
+        if missing:
+            raise ValueError(f"every row needs {sorted(missing)}; got keys {sorted(r)}.")
+    ax = _new_axes(ax, (6.4, 3.6))
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(r[by] if by else None, []).append(r)
+    n = len(groups)
+    xs_all = sorted({r[x] for r in rows})
+    width = (min(np.diff(xs_all)) if len(xs_all) > 1 else 1.0) * 0.35
+    ends = []
+    for k, (group, members) in enumerate(groups.items()):
+        members = sorted(members, key=lambda r: r[x])
+        xv = np.array([r[x] for r in members], dtype=float) + (k - (n - 1) / 2) * width / max(n - 1, 1)
+        mean = np.array([r["mean"] for r in members])
+        lo, hi = mean - np.array([r["min"] for r in members]), np.array([r["max"] for r in members]) - mean
+        label = (labels or {}).get(group, str(group)) if by else None
+        ax.errorbar(xv, mean, yerr=[lo, hi], marker="o", markersize=5, linewidth=1.8, capsize=3, label=label)
+        ends.append(f"{label or ylabel} from {mean[0]:.2f} to {mean[-1]:.2f}")
+    if chance is not None:
+        ax.axhline(chance, color="#777777", linestyle=":", linewidth=1.5, label="chance")
+    if ylabel == "accuracy":
+        ax.set_ylim(-0.02, 1.05)
+    ax.set_xticks(xs_all)
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    if by or chance is not None:
+        ax.legend(fontsize=9, frameon=False, loc="best")
+    if title:
+        ax.set_title(title)
+    set_alt(ax, f"{ylabel} against {xlabel or x}, mean over seeds with bars from the lowest to the highest seed: "
+            + "; ".join(ends) + ".")
     return ax

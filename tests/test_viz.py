@@ -372,3 +372,17 @@ def test_stacked_shapes_are_the_models_and_drawn() -> None:
     assert "output (T, B, 2H) = (4, 3, 16)" in text and "$h_n[3]$" in text and "layer 2" in text
     assert text.count(r"$\leftarrow$") == 2 * 4 and text.count(r"$\rightarrow$") == 2 * 4
     assert "(4, 3, 8)" in viz.figure_alt(ax)
+
+
+def test_plot_spread_draws_mean_and_range_per_group() -> None:
+    rows = [{"kind": k, "length": T, "mean": m, "min": m - 0.1, "max": min(1.0, m + 0.05)}
+            for k, ms in (("lstm", (1.0, 0.9)), ("rnn", (0.6, 0.25))) for T, m in zip((10, 30), ms, strict=True)]
+    ax = viz.plot_spread(rows, "length", by="kind", labels={"lstm": "LSTM", "rnn": "RNN"}, chance=0.25,
+                         xlabel="length $T$")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["chance", "LSTM", "RNN"]
+    means = [line.get_ydata() for line in ax.lines if line.get_marker() == "o"]
+    assert [list(m) for m in means] == [[1.0, 0.9], [0.6, 0.25]]
+    assert list(ax.get_xticks()) == [10, 30]
+    assert "RNN from 0.60 to 0.25" in viz.figure_alt(ax)
+    with pytest.raises(ValueError, match="every row needs"):
+        viz.plot_spread([{"length": 1, "mean": 0.5}], "length")
