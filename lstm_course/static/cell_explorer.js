@@ -236,11 +236,17 @@ export function mount(root, config) {
     for (const name of PARAM_NAMES) {
       const input = controls[name];
       const v = inSequence && STATE_NAMES.includes(name) ? shown[name] : p[name];
-      input.disabled = inSequence && (name === "h_prev" || name === "c_prev"); // the previous step's outputs
-      if (document.activeElement !== input || input.disabled) input.value = String(v);
-      outputs[name].textContent = fmt(v);
+      const disabled = inSequence && (name === "h_prev" || name === "c_prev"); // the previous step's outputs
+      if (input.disabled !== disabled) input.disabled = disabled;
+      // only what changed: writing a range input's value makes the browser lay it out again
+      if (Number(input.value) !== v && (document.activeElement !== input || input.disabled)) input.value = String(v);
+      const shown = fmt(v);
+      if (outputs[name].textContent !== shown) outputs[name].textContent = shown;
     }
   }
+
+  let tableShape = ""; // the units shown, when the table was last built: rebuilt only when that changes
+  const tableCells = {}; // quantity -> the <td> of each unit shown
 
   function renderTable(result) {
     const { units, steps } = result;
@@ -248,14 +254,24 @@ export function mount(root, config) {
     const step = steps[k];
     caption.textContent = state.mode === "step" ? "Values of this step"
       : `Values at step ${state.t} of ${steps.length}` + (units.length > 1 ? ", both units" : "");
-    thead.replaceChildren(el("tr", {}, el("th", { scope: "col" }, "quantity"),
-      ...units.map((u) => el("th", { scope: "col" }, units.length > 1 || state.twoUnits ? `unit ${u + 1}` : "value"))));
-    tbody.replaceChildren(...TABLE_ROWS.map((name) => el("tr", {},
-      el("th", { scope: "row", html: SYMBOL_HTML[name] }),
-      ...units.map((u, j) => {
+    const shape = `${units.join(",")}|${state.twoUnits}`;
+    if (shape !== tableShape) {
+      tableShape = shape;
+      thead.replaceChildren(el("tr", {}, el("th", { scope: "col" }, "quantity"),
+        ...units.map((u) => el("th", { scope: "col" },
+          units.length > 1 || state.twoUnits ? `unit ${u + 1}` : "value"))));
+      tbody.replaceChildren(...TABLE_ROWS.map((name) => {
+        tableCells[name] = units.map((u) => el("td", { "data-quantity": name, "data-unit": u + 1 }));
+        return el("tr", {}, el("th", { scope: "row", html: SYMBOL_HTML[name] }), ...tableCells[name]);
+      }));
+    }
+    for (const name of TABLE_ROWS) {
+      tableCells[name].forEach((td, j) => {
         const v = step[name][j];
-        return el("td", { "data-quantity": name, "data-unit": u + 1, "data-value": String(v) }, fmt(v));
-      }))));
+        td.dataset.value = String(v);
+        td.textContent = fmt(v);
+      });
+    }
   }
 
   function update() {
@@ -276,9 +292,9 @@ export function mount(root, config) {
     root.dataset.step = String(inSequence ? state.t : 1);
     root.dataset.steps = String(inSequence ? T : 1);
     root.dataset.units = String(inSequence && state.twoUnits ? 2 : 1);
-    seqPanel.hidden = !inSequence;
-    presetBar.hidden = inSequence;
-    unitBar.hidden = !state.twoUnits;
+    if (seqPanel.hidden === inSequence) seqPanel.hidden = !inSequence;
+    if (presetBar.hidden !== inSequence) presetBar.hidden = inSequence;
+    if (unitBar.hidden === state.twoUnits) unitBar.hidden = !state.twoUnits;
     if (inSequence) {
       stepInput.max = String(T);
       stepInput.value = String(state.t);
