@@ -240,8 +240,8 @@ export function mount(root, config) {
       if (input.disabled !== disabled) input.disabled = disabled;
       // only what changed: writing a range input's value makes the browser lay it out again
       if (Number(input.value) !== v && (document.activeElement !== input || input.disabled)) input.value = String(v);
-      const shown = fmt(v);
-      if (outputs[name].textContent !== shown) outputs[name].textContent = shown;
+      const text = fmt(v);
+      if (outputs[name].textContent !== text) outputs[name].textContent = text;
     }
   }
 
