@@ -108,9 +108,29 @@ def _run_node(fixtures: dict, tmp_path: Path) -> tuple[int, dict | None, str]:
     return proc.returncode, data, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
+#: As tests/site/conftest.py launches it.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+def _chromium() -> str | None:
+    """The Chromium the browser tests drive (as tests/site/conftest.py finds it): `$CHROMIUM`, else Debian's."""
+    candidates = [os.environ["CHROMIUM"]] if "CHROMIUM" in os.environ else [
+        "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")]
+    return next((c for c in candidates if c and Path(c).is_file()), None)
+
+
+def _need_chromium() -> str:
+    path = _chromium()
+    if path is None:
+        if _on_ci():
+            pytest.fail("CI is set but no Chromium is installed (/usr/bin/chromium)")
+        pytest.skip("no Chromium (/usr/bin/chromium) to load the page in")
+    return path
+
+
 def _run_chromium(fixtures: dict) -> dict:
-    sys.path.insert(0, str(ROOT / "tests" / "site"))
-    from conftest import CHROMIUM_ARGS, _chromium  # the site tests' browser set-up
+    """The checks of tests/js/lstm_cell_checks.mjs on the linked page script (`bundle_js`), in Chromium."""
     from playwright.sync_api import sync_playwright
 
     checks = (JS_TESTS / "lstm_cell_checks.mjs").read_text() + "\nwindow.__checkFixtures = checkFixtures;\n"
@@ -130,9 +150,6 @@ def _run_chromium(fixtures: dict) -> dict:
 def _js_runner() -> str:
     if shutil.which("node"):
         return "node"
-    sys.path.insert(0, str(ROOT / "tests" / "site"))
-    from conftest import _chromium
-
     if _chromium():
         return "chromium"
     reason = "neither Node (`node`) nor Chromium (/usr/bin/chromium) is installed to run the JavaScript checks"
@@ -158,6 +175,13 @@ def test_js_math_gives_lstm_course_numbers(tmp_path: Path) -> None:
     n_values = 9 * len(fixtures["steps"]) + 9 * len(fixtures["sequences"]) + len(fixtures["sigmoid"])
     assert data["checked"] >= n_values, data
     assert data["maxDiff"] <= TOLERANCE, data
+
+
+def test_the_page_script_math_gives_lstm_course_numbers_in_chromium() -> None:
+    """The same checks on the linked script the page runs (and the path used when Node is missing)."""
+    _need_chromium()
+    data = _run_chromium(make_fixtures(n_steps=30, n_sequences=3))
+    assert not data["failures"] and data["checked"] > 200 and data["maxDiff"] <= TOLERANCE, data
 
 
 def test_js_math_check_fails_on_a_wrong_number(tmp_path: Path) -> None:
@@ -302,6 +326,53 @@ def test_the_output_is_self_contained_html() -> None:
     outside_script = page[: page.index("<script>")] + page[page.index("</script>"):]
     assert "$" not in outside_script and "\\(" not in outside_script  # MathJax on the site leaves it alone
     assert repr(e) == "<CellExplorer mode='step'>"
+
+
+def test_every_control_works_in_a_bare_page_without_an_error() -> None:
+    """A quick smoke test in Chromium, without the book: both modes, presets, stepping, typing, two units.
+    (tests/site/test_cell_explorer.py checks the numbers in the built book, tests/lab in JupyterLab.)"""
+    chromium = _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    page_html = "<!doctype html><meta charset=utf-8><title>explorer</title>" + "".join(
+        live_cell.cell_explorer(**kw)._repr_html_() for kw in ({}, {"sequence": "reset on a marker", "step": 3}))
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.set_content(page_html)
+            step, seq = (page.locator(".lx").nth(k) for k in range(2))
+            assert step.get_attribute("data-mode") == "step" and seq.get_attribute("data-mode") == "sequence"
+            assert seq.get_attribute("data-step") == "3"
+            for name in live_cell.PRESETS:
+                step.locator(f'button[data-preset="{name}"]').click()
+            assert float(step.locator('[data-quantity="o_t"]').first.get_attribute("data-value")) < 0.01  # hide
+            step.locator('input[data-input="mode"][value="sequence"]').check()
+            step.locator('button[data-action="next"]').click()
+            step.locator('input[data-input="sequence"]').fill("1 0 -1 0.5")
+            step.locator('input[data-input="sequence"]').press("Enter")
+            assert step.get_attribute("data-steps") == "4"
+            step.locator('input[data-input="two_units"]').check()
+            step.locator('input[data-input="unit"][value="2"]').check()
+            step.locator('input[data-input="b_f"]').fill("3")
+            for _ in range(3):
+                step.locator('button[data-action="next"]').click()
+            assert step.get_attribute("data-units") == "2" and step.get_attribute("data-step") == "4"
+            seq.locator('select[data-input="sequence-preset"]').select_option("two units: first value and count")
+            seq.locator('button[data-action="play"]').click()
+            page.wait_for_function("(e) => Number(e.dataset.step) >= 3", arg=seq.element_handle(), timeout=5000)
+            seq.locator('button[data-action="play"]').click()
+            seq.locator('input[data-input="mode"][value="step"]').check()
+            rec = live_cell.one_step({**live_cell.SEQUENCES["two units: first value and count"]["units"][0],
+                                      **live_cell._STATE})
+            shown = float(seq.locator('[data-quantity="c_t"]').first.get_attribute("data-value"))
+            assert abs(shown - rec["c_t"]) < 1e-12, (shown, rec["c_t"])
+        finally:
+            browser.close()
+    assert not errors, errors
 
 
 @pytest.mark.slow
