@@ -40,7 +40,7 @@ function controlLabel(name) {
   return `W<sub>${gate}</sub> on ${on === "h" ? SYMBOL_HTML.h_prev : SYMBOL_HTML.x_t}`;
 }
 
-/** The spoken name of a control, e.g. "Forget gate weight on h t-1 (W_f_h)". */
+/** What a screen reader adds to a control's visible label, e.g. "Forget gate weight on h t-1 (W_f_h)". */
 function controlDescription(name) {
   const plain = { x_t: "input x t", h_prev: "previous hidden state h t-1", c_prev: "previous cell state c t-1" };
   if (plain[name]) return `${plain[name]} (${name})`;
@@ -186,9 +186,10 @@ export function mount(root, config) {
     for (const name of group.names) {
       const [lo, hi] = rangeOf(name);
       const input = el("input", { type: "range", id: `${id}-${name}`, "data-input": name, min: lo, max: hi,
-        step: "any", "aria-label": controlDescription(name) });
+        step: "any" });
       const out = el("output", { for: `${id}-${name}` });
-      fs.append(el("div", { class: "lx-row" }, el("label", { for: `${id}-${name}`, html: controlLabel(name) }),
+      fs.append(el("div", { class: "lx-row" }, el("label", { for: `${id}-${name}`, html: controlLabel(name) },
+        el("span", { class: "lx-sr" }, `, ${controlDescription(name)}`)),
         input, out));
       controls[name] = input;
       outputs[name] = out;
