@@ -253,7 +253,7 @@ def _read_static(fname: str) -> str:
 
 def bundle_js() -> str:
     """The three modules of ``static/`` linked into one classic script that defines ``window.lstmCourse``
-    (``cell``: the math, ``mount(root, config)``: an explorer) once per page.
+    (``cell``: the math, ``mount(root, config)``: an explorer, ``find(id)``: its element) once per page.
 
     Each module runs in its own function scope; ``import { a, b } from "./m.js";`` becomes
     ``const { a, b } = __m;`` and ``export function a`` becomes ``function a``. Only these two one-line forms
@@ -281,7 +281,8 @@ def bundle_js() -> str:
             f"if (window.lstmCourse && window.lstmCourse.version === {json.dumps(version)}) return;\n"
             + "\n".join(linked)
             + f"\nwindow.lstmCourse = {{ version: {json.dumps(version)}, cell: __lstm_cell, "
-              "drawing: __cell_drawing, explorer: __cell_explorer, mount: __cell_explorer.mount };\n})();\n")
+              "drawing: __cell_drawing, explorer: __cell_explorer, mount: __cell_explorer.mount, "
+              "find: __cell_explorer.findRoot };\n})();\n")
 
 
 def _version() -> str:
@@ -406,7 +407,7 @@ def _page(config: dict[str, Any]) -> str:
         f"<style>{_read_static(CSS_FILE)}</style>\n"
         f'<div class="lx" id="{root_id}"><p>{html.escape(_NO_SCRIPT)}</p></div>\n'
         f"<script>\n{bundle_js()}\n"
-        f'window.lstmCourse.mount(document.getElementById("{root_id}"), {config_json});\n'
+        f'window.lstmCourse.mount(window.lstmCourse.find("{root_id}"), {config_json});\n'
         "</script>\n</div>"
     )
 

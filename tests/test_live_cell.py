@@ -375,6 +375,43 @@ def test_every_control_works_in_a_bare_page_without_an_error() -> None:
     assert not errors, errors
 
 
+# As a notebook front end renders an HTML output: insert it (here inside an open shadow root), then re-create each
+# <script> so that it runs (innerHTML alone does not run scripts).
+_RENDER_IN_SHADOW_ROOT = """(html) => {
+  const host = document.createElement("div");
+  document.body.append(host);
+  const root = host.attachShadow({ mode: "open" });
+  const box = document.createElement("div");
+  box.innerHTML = html;
+  root.append(box);
+  for (const old of box.querySelectorAll("script")) {
+    const s = document.createElement("script");
+    s.text = old.textContent;
+    old.replaceWith(s);
+  }
+  const lx = root.querySelector(".lx");
+  return { mode: lx.dataset.mode || null, controls: lx.querySelectorAll("input[data-input]").length };
+}"""
+
+
+def test_an_output_rendered_in_a_shadow_root_mounts() -> None:
+    chromium = _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.set_content("<!doctype html><meta charset=utf-8><title>shadow</title>")
+            got = page.evaluate(_RENDER_IN_SHADOW_ROOT, live_cell.cell_explorer()._repr_html_())
+        finally:
+            browser.close()
+    assert got["mode"] == "step" and got["controls"] >= len(live_cell.PARAM_NAMES), got
+    assert not errors, errors
+
+
 @pytest.mark.slow
 def test_the_scripts_ship_in_the_wheel(tmp_path: Path) -> None:
     src = tmp_path / "src"  # a copy: setuptools writes build/ and *.egg-info next to the sources

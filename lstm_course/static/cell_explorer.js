@@ -92,6 +92,24 @@ export function parseSequence(text, [lo, hi]) {
 }
 
 /**
+ * The element with id `id`: in the document, or else inside an open shadow root (where some notebook front ends
+ * may render outputs). null when there is none.
+ */
+export function findRoot(id) {
+  const direct = document.getElementById(id);
+  if (direct) return direct;
+  const search = (scope) => {
+    for (const e of scope.querySelectorAll("*")) {
+      if (!e.shadowRoot) continue;
+      const found = e.shadowRoot.getElementById(id) || search(e.shadowRoot);
+      if (found) return found;
+    }
+    return null;
+  };
+  return search(document);
+}
+
+/**
  * Builds an explorer inside `root` from `config` (lstm_course.live_cell builds it):
  * {mode: "step"|"sequence", units: [params of unit 1, params of unit 2], two_units, presets, sequences,
  *  sequence (a name of sequences or null), xs (the sequence), step, rows (strip chart rows), ranges, title,
