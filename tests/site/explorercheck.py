@@ -90,8 +90,8 @@ def largest_difference(readings: list[dict[str, Any]], expected: list[dict[str, 
 
 
 # WCAG contrast of every visible text of the explorer against what it is drawn on. HTML text: its colour against the
-# nearest opaque background. SVG text: its fill against both surfaces of the explorer (the page colour and the
-# panel colour), the worse of the two, since a label may sit on either.
+# nearest opaque background. SVG text: its fill against the nearest opaque background of its <svg> (which a page's
+# style may set) and against the diagram's panel, the worse of the two, since a label may sit on either.
 CONTRAST = r"""(selector) => {
   const root = document.querySelector(selector);
   const rgba = (css) => {
@@ -121,7 +121,8 @@ CONTRAST = r"""(selector) => {
     const cs = getComputedStyle(el);
     if (el instanceof SVGElement) {
       const fg = lum(rgba(cs.fill));
-      out.push({ text: own.slice(0, 30), svg: true, contrast: Math.min(...surfaces.map((s) => ratio(fg, lum(s)))) });
+      const under = [background(el.ownerSVGElement || el), ...surfaces.slice(1)];
+      out.push({ text: own.slice(0, 30), svg: true, contrast: Math.min(...under.map((s) => ratio(fg, lum(s)))) });
     } else {
       const op = Number(cs.opacity);
       out.push({ text: own.slice(0, 30), svg: false, disabled: !!el.closest(":disabled"),
@@ -142,3 +143,23 @@ CONTROLS = r"""(selector) => {
                disabled: e.disabled, tabIndex: e.tabIndex };
     });
 }"""
+
+
+# Sticky page headers (the book's top bar and its buttons) would cover part of an element screenshot.
+HIDE_STICKY = """() => {
+  const style = document.createElement("style");
+  style.id = "lx-test-hide-sticky";
+  style.textContent = ".bd-header, .bd-header-article, .skip-link, header { visibility: hidden !important; }";
+  document.head.append(style);
+}"""
+SHOW_STICKY = """() => { const s = document.getElementById("lx-test-hide-sticky"); if (s) s.remove(); }"""
+
+
+def screenshot(page: Any, selector: str, path: Any) -> None:
+    """A screenshot of the explorer alone, with nothing of the page drawn over it."""
+    page.evaluate(HIDE_STICKY)
+    try:
+        page.locator(selector).scroll_into_view_if_needed()
+        page.locator(selector).screenshot(path=str(path))
+    finally:
+        page.evaluate(SHOW_STICKY)

@@ -174,8 +174,7 @@ def test_a_20_step_sequence_step_by_step(open_page: Any, artifacts: Path) -> Non
             root.locator('button[data-action="next"]').click()
     assert worst <= TOLERANCE, f"step values differ from lstm_step by {worst}"
     assert root.locator('button[data-action="next"]').is_disabled()
-    root.scroll_into_view_if_needed()
-    root.screenshot(path=str(artifacts / "site_sequence.png"))
+    ec.screenshot(p.page, sel, artifacts / "site_sequence.png")
 
 
 def test_two_units_each_follow_lstm_step(open_page: Any) -> None:
@@ -298,12 +297,11 @@ def test_text_is_readable_in_light_and_dark(open_page: Any, artifacts: Path, the
         assert len(texts) > 60, f"only {len(texts)} texts found"
         low = [t for t in texts if t["contrast"] < 4.5]
         assert not low, f"{theme}: text below WCAG's 4.5:1: {low[:10]}"
-        p.page.locator(sel).scroll_into_view_if_needed()
-        p.page.locator(sel).screenshot(path=str(artifacts / f"site_{theme}.png"))
+        ec.screenshot(p.page, sel, artifacts / f"site_{theme}.png")
     p1 = open_page(STEP_PAGE)
     p1.page.evaluate("(t) => { document.documentElement.dataset.theme = t; }", theme)
     p1.page.wait_for_timeout(400)
     sel = p1.selector("step")
     low = [t for t in p1.page.evaluate(ec.CONTRAST, sel)["texts"] if t["contrast"] < 4.5 and not t.get("disabled")]
     assert not low, f"{theme}, step mode: text below 4.5:1: {low[:10]}"
-    p1.page.locator(sel).screenshot(path=str(artifacts / f"site_step_{theme}.png"))
+    ec.screenshot(p1.page, sel, artifacts / f"site_step_{theme}.png")
