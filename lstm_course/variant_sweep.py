@@ -1,4 +1,4 @@
-"""The measurements behind the chapter "Variants and practice", on chapter 08's recall task.
+"""The measurements behind the chapter "Variants and practice", on the training chapter's recall task.
 
 Three grids, each cell one training run of :func:`lstm_course.tasks.train` from the book's
 :data:`~lstm_course.tasks.DEFAULT_CONFIG` (H = 32, 600 Adam steps of 32 sequences at lr 3e-3, keep-gate
@@ -9,7 +9,7 @@ bias 5, gradient clipping at norm 1) with a few fields replaced, scored by
   RNN) × sequence length :data:`LENGTHS` × :data:`SEEDS`; with the number of parameters and the
   training time (one CPU thread).
 * ``"clip"``: the LSTM at T = 60 with gradient clipping at norm 1 and without (:data:`CLIPS`) ×
-  :data:`SEEDS`, with the training history every 10 steps (loss, accuracy, gradient norm before clipping).
+  :data:`SEEDS`, with the training history at every step (loss, accuracy, gradient norm before clipping).
 * ``"tbptt"``: the LSTM at T = :data:`TBPTT_LENGTH` trained with truncated backpropagation through
   time (:class:`lstm_course.practice.TruncatedBPTT`) of window :data:`WINDOWS` × :data:`SEEDS`.
 
@@ -81,7 +81,7 @@ def config_for(cell: Cell) -> TrainConfig:
 
 
 def _rounded(values: list[float]) -> list[float]:
-    return [float(f"{v:.4g}") for v in values]
+    return [float(f"{v:.3g}") for v in values]
 
 
 def run_cell(cell: Cell, *, history: bool | None = None) -> Cell:
@@ -89,7 +89,8 @@ def run_cell(cell: Cell, *, history: bool | None = None) -> Cell:
     recurrent layer), ``seconds`` (wall time of training) and ``cpu_seconds`` (this thread's CPU time, which
     other processes on a shared machine disturb less; the sweep runs torch on one thread).
 
-    ``history`` (default: for the ``"clip"`` cells) adds the training history logged every 10 steps.
+    ``history`` (default: for the ``"clip"`` cells) adds the training history of every step 1..600:
+    ``loss``, ``accuracy`` (of the step's batch) and ``grad_norm`` (before clipping), 3 significant digits.
     """
     config = config_for(cell)
     task = config.task
@@ -99,14 +100,14 @@ def run_cell(cell: Cell, *, history: bool | None = None) -> Cell:
     trained = model if cell.get("window") is None else TruncatedBPTT(model, cell["window"])
     start, cpu_start = time.perf_counter(), time.thread_time()
     hist = train(trained, task, config.steps, config.lr, config.batch_size, config.seed, progress=False,
-                 log_every=10, clip=config.clip)
+                 log_every=1, clip=config.clip)
     seconds, cpu_seconds = time.perf_counter() - start, time.thread_time() - cpu_start
     result = evaluate(model, task)
     out = {**cell, "accuracy": result.accuracy, "loss": result.loss,
            "params": sum(p.numel() for p in model.recurrent.parameters()), "seconds": round(seconds, 2),
            "cpu_seconds": round(cpu_seconds, 2)}
-    if history if history is not None else cell["part"] == "clip":
-        out["history"] = {"step": hist.step, "loss": _rounded(hist.loss), "accuracy": _rounded(hist.accuracy),
+    if history if history is not None else cell["part"] == "clip":  # steps 1..600, 3 significant digits
+        out["history"] = {"loss": _rounded(hist.loss), "accuracy": _rounded(hist.accuracy),
                           "grad_norm": _rounded(hist.grad_norm)}
     return out
 

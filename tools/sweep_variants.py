@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                    (json.dumps({k: c[k] for k in ("part", "kind", "length", "clip", "window", "seed")})
                     for c in sweep_cells())]
     record = {
-        "about": "Chapter 09's sweep (variants, clipping, truncated BPTT); regenerate with "
+        "about": "The sweep of the chapter Variants and practice (variants, clipping, truncated BPTT); regenerate with "
                  "`python tools/sweep_variants.py`.",
         "base_config": base_config_record(),
         "evaluation": "tasks.evaluate: accuracy and loss on 1000 fresh sequences (seed 12345)",
@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         "cells": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(record, indent=1) + "\n")
+    head = json.dumps({k: v for k, v in record.items() if k != "cells"}, indent=1)[:-2]  # without "\n}"
+    cells_text = ",\n".join(json.dumps(c, separators=(",", ":")) for c in results)  # one cell per line
+    args.out.write_text(head + ',\n "cells": [\n' + cells_text + "\n ]\n}\n")
     print(f"wrote {args.out} ({len(results)} cells)", file=sys.stderr)
     return 0
 
