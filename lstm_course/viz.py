@@ -1045,8 +1045,8 @@ def plot_spread(
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    if by or chance is not None:
-        ax.legend(fontsize=9, frameon=False, loc="best")
+    if by or chance is not None:  # beside the plot: the lines fill the whole range of the axes
+        ax.legend(fontsize=9, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     if title:
         ax.set_title(title)
     set_alt(ax, f"{ylabel} against {xlabel or x}, mean over seeds with bars from the lowest to the highest seed: "

@@ -199,6 +199,39 @@ MUTATIONS: tuple[Mutation, ...] = (
     M("tr-c-not-detached", "training", "q5", "chunk_gradients", "h_t, c_t = h_t.detach(), c_t.detach()",
       "h_t = h_t.detach()", "c_t not detached (only h_t)",
       more=(("torch.autograd.grad(loss, W_f)", "torch.autograd.grad(loss, W_f, retain_graph=True)"),)),
+    # variants: the GRU step, a stacked bidirectional LSTM's shapes
+    M("va-z-swap", "variants", "q1", "gru_step", "return (1 - z_t) * n_t + z_t * h_prev",
+      "return z_t * n_t + (1 - z_t) * h_prev", "z and 1 - z swapped"),
+    M("va-reset-input", "variants", "q1", "gru_step", "n_t = torch.tanh(i_n + r_t * h_n)",
+      "n_t = torch.tanh(r_t * i_n + h_n)", "reset applied to the input term"),
+    M("va-reset-before", "variants", "q1", "gru_step", "n_t = torch.tanh(i_n + r_t * h_n)",
+      "H = h_prev.shape[-1]\n    n_t = torch.tanh(i_n + (r_t * h_prev) @ weight_hh[2 * H:].T + bias_hh[2 * H:])",
+      "reset applied to h before W_hn"),
+    M("va-no-reset", "variants", "q1", "gru_step", "n_t = torch.tanh(i_n + r_t * h_n)", "n_t = torch.tanh(i_n + h_n)",
+      "reset gate left out"),
+    M("va-order", "variants", "q1", "gru_step", "i_r, i_z, i_n = gi.chunk", "i_z, i_r, i_n = gi.chunk",
+      "PyTorch's gate order confused (z, r, n instead of r, z, n)",
+      more=(("h_r, h_z, h_n = gh.chunk", "h_z, h_r, h_n = gh.chunk"),)),
+    M("va-order-lstm-habit", "variants", "q1", "gru_step", "i_r, i_z, i_n = gi.chunk", "i_z, i_n, i_r = gi.chunk",
+      "PyTorch's gate order confused (z, n, r instead of r, z, n)",
+      more=(("h_r, h_z, h_n = gh.chunk", "h_z, h_n, h_r = gh.chunk"),)),
+    M("va-xh", "variants", "q1", "gru_step", "r_t = torch.sigmoid(i_r + h_r)",
+      "H = h_prev.shape[-1]\n    W_r = torch.cat([weight_hh[:H], weight_ih[:H]], dim=1)\n"
+      "    r_t = torch.sigmoid(torch.cat([x_t, h_prev], dim=-1) @ W_r.T + bias_ih[:H] + bias_hh[:H])",
+      "[x, h] concatenated instead of [h, x]",
+      more=(("z_t = torch.sigmoid(i_z + h_z)",
+             "W_z = torch.cat([weight_hh[H:2 * H], weight_ih[H:2 * H]], dim=1)\n"
+             "    z_t = torch.sigmoid(torch.cat([x_t, h_prev], dim=-1) @ W_z.T\n"
+             "                        + bias_ih[H:2 * H] + bias_hh[H:2 * H])"),)),
+    M("va-swap-inputs", "variants", "q1", "gru_step", "gi = x_t @ weight_ih.T", "gi = h_prev @ weight_ih.T",
+      "x_t and h_prev swapped", more=(("gh = h_prev @ weight_hh.T", "gh = x_t @ weight_hh.T"),)),
+    M("va-no-bias-hh", "variants", "q1", "gru_step", "gh = h_prev @ weight_hh.T + bias_hh", "gh = h_prev @ weight_hh.T",
+      "bias_hh left out"),
+    M("va-shape-onedir", "variants", "q2", "q2_answer", "(3, 30, 32)", "(3, 30, 16)", "one direction only"),
+    M("va-shape-batch-first", "variants", "q2", "q2_answer", "(3, 30, 32)", "(30, 3, 32)", "batch_first ignored"),
+    M("va-hn-directions", "variants", "q3", "q3_answer", "(4, 3, 16)", "(2, 3, 16)", "directions not counted"),
+    M("va-hn-concatenated", "variants", "q3", "q3_answer", "(4, 3, 16)", "(2, 3, 32)", "directions concatenated"),
+    M("va-choice", "variants", "q4", "q4_answer", '"b"', '"c"', "chose c"),
 )
 
 
