@@ -348,7 +348,6 @@ class LSTM(nn.Module):
         self.proj_size = proj_size
         factory = {"device": device, "dtype": dtype}
         H, D = hidden_size, self.num_directions
-        self._flat_weights_names: list[str] = []
         for layer in range(num_layers):
             layer_in = input_size if layer == 0 else D * H
             for direction in range(D):
@@ -358,7 +357,6 @@ class LSTM(nn.Module):
                     shapes |= {"bias_ih": (4 * H,), "bias_hh": (4 * H,)}  # (4H,) each
                 for kind, shape in shapes.items():
                     self.register_parameter(kind + sfx, nn.Parameter(torch.empty(shape, **factory)))
-                    self._flat_weights_names.append(kind + sfx)
                 if not bias:
                     self.register_parameter("bias_ih" + sfx, None)
                     self.register_parameter("bias_hh" + sfx, None)
