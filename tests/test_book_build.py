@@ -42,7 +42,9 @@ def test_launch_and_download_buttons_are_on() -> None:
     assert CONFIG["html"]["use_repository_button"] is True
 
 
-@pytest.mark.parametrize("path", _chapter_notebooks(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*_chapter_notebooks(), *sorted((ROOT / "solutions").glob("*.ipynb")),
+                                  *sorted((ROOT / "exercises").glob("*.ipynb"))],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_first_code_cell_installs_the_library_where_it_is_missing(path: Path) -> None:
     """A notebook opened on its own (Colab, a download in VS Code) installs lstm_course; elsewhere it does nothing."""
     nb = nbformat.read(path, as_version=4)
