@@ -9,14 +9,13 @@ kernel). Layers and directions are composed as for :class:`lstm_course.LSTM`
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import torch
-from torch import nn
 
 from . import _checks
-from ._stacking import check_input, check_stack_arguments, check_state, param_suffix, run_layers
+from ._recurrent import StackedRecurrent, check_dtype, check_sizes
+from ._stacking import check_input, check_stack_arguments, check_state, run_layers
 from .gru import gru_hidden_state
 from .layout import GRUWeights, gru_from_torch_layout, split_gru_gates
 
@@ -74,7 +73,7 @@ def _gru_direction(
     return out, (h,), gates
 
 
-class GRU(nn.Module):
+class GRU(StackedRecurrent):
     r"""A GRU over a sequence, with ``torch.nn.GRU``'s interface and the book's equations.
 
     Each step of each layer computes (:mod:`lstm_course.gru`)
@@ -120,62 +119,18 @@ class GRU(nn.Module):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+        check_sizes(input_size, hidden_size)
         check_stack_arguments("lstm_course.GRU", num_layers, dropout, bidirectional)
-        if dtype is not None and not dtype.is_floating_point:
-            raise TypeError(f"`dtype` must be a floating-point dtype such as torch.float32, got {dtype}.")
+        check_dtype(dtype)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional = bidirectional
-        factory = {"device": device, "dtype": dtype}
-        H, D = hidden_size, self.num_directions
-        for layer in range(num_layers):
-            layer_in = input_size if layer == 0 else D * H
-            for direction in range(D):
-                sfx = param_suffix(layer, direction)
-                self.register_parameter("weight_ih" + sfx, nn.Parameter(torch.empty(3 * H, layer_in, **factory)))
-                self.register_parameter("weight_hh" + sfx, nn.Parameter(torch.empty(3 * H, H, **factory)))
-                for kind in ("bias_ih", "bias_hh"):
-                    param = nn.Parameter(torch.empty(3 * H, **factory)) if bias else None  # (3H,)
-                    self.register_parameter(kind + sfx, param)
+        self._register_layers(3, {"device": device, "dtype": dtype})  # rows r, z, n
         self.reset_parameters()
-
-    @property
-    def num_directions(self) -> int:
-        """``D``: 2 when bidirectional, else 1."""
-        return 2 if self.bidirectional else 1
-
-    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
-        """Draw every parameter from :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`, as ``nn.GRU`` does."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(-bound, bound, generator=generator)
-
-    def flatten_parameters(self) -> None:
-        """Does nothing; here so code written for ``torch.nn.GRU`` runs unchanged."""
-
-    def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        for name, default in (("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0.0),
-                              ("bidirectional", False)):
-            if getattr(self, name) != default:
-                s += f", {name}={getattr(self, name)}"
-        return s
-
-    def _params(self, layer: int, direction: int) -> list[torch.Tensor | None]:
-        sfx = param_suffix(layer, direction)
-        return [getattr(self, kind + sfx) for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
 
     def gru_weights(self, layer: int = 0, reverse: bool = False) -> GRUWeights:
         """The book's :class:`~lstm_course.layout.GRUWeights` of one layer and direction (a differentiable view)."""
-        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.num_layers:
-            raise ValueError(f"`layer` must be an int in [0, {self.num_layers - 1}], got {layer!r}.")
-        if reverse and not self.bidirectional:
-            raise ValueError("`reverse=True` needs a bidirectional GRU; this one has one direction.")
-        return gru_from_torch_layout(*self._params(layer, 1 if reverse else 0))
+        return gru_from_torch_layout(*self._checked_params(layer, reverse, "GRU"))
 
     def forward(
         self, input: torch.Tensor, hx: torch.Tensor | None = None, *, return_gates: bool = False,

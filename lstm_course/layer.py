@@ -11,7 +11,6 @@ from that unit by :func:`lstm_course._stacking.run_layers`.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import torch
@@ -19,6 +18,7 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 
 from . import _checks
+from ._recurrent import StackedRecurrent, check_dtype, check_sizes
 from ._stacking import check_input, check_stack_arguments, check_state, param_suffix, run_layers
 from .cell import StepGates, cell_update, hidden_state, lstm_step
 from .layout import GATE_ORDER, CellWeights, from_torch_layout, split_gates
@@ -237,7 +237,7 @@ def _lstm_direction(
     return hs, (hs[-1], cs[-1]), SequenceGates(act["f"], act["i"], act["g"], act["o"], cs, hs)
 
 
-class LSTM(nn.Module):
+class LSTM(StackedRecurrent):
     r"""An LSTM over a sequence, with ``torch.nn.LSTM``'s interface and the book's equations.
 
     For each element of the input sequence, each step of each layer computes (book notation,
@@ -327,17 +327,14 @@ class LSTM(nn.Module):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+        check_sizes(input_size, hidden_size)
         if proj_size != 0:
             raise ValueError(
                 f"lstm_course.LSTM does not support proj_size={proj_size!r} (nn.LSTM's projection of h_t, "
                 "which the course does not teach). Use proj_size=0, or torch.nn.LSTM for projections."
             )
         check_stack_arguments("lstm_course.LSTM", num_layers, dropout, bidirectional)
-        if dtype is not None and not dtype.is_floating_point:
-            raise TypeError(f"`dtype` must be a floating-point dtype such as torch.float32, got {dtype}.")
+        check_dtype(dtype)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -346,59 +343,14 @@ class LSTM(nn.Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
-        factory = {"device": device, "dtype": dtype}
-        H, D = hidden_size, self.num_directions
-        for layer in range(num_layers):
-            layer_in = input_size if layer == 0 else D * H
-            for direction in range(D):
-                sfx = param_suffix(layer, direction)
-                shapes = {"weight_ih": (4 * H, layer_in), "weight_hh": (4 * H, H)}  # (4H, I or D·H), (4H, H)
-                if bias:
-                    shapes |= {"bias_ih": (4 * H,), "bias_hh": (4 * H,)}  # (4H,) each
-                for kind, shape in shapes.items():
-                    self.register_parameter(kind + sfx, nn.Parameter(torch.empty(shape, **factory)))
-                if not bias:
-                    self.register_parameter("bias_ih" + sfx, None)
-                    self.register_parameter("bias_hh" + sfx, None)
+        self._register_layers(4, {"device": device, "dtype": dtype})  # rows i, f, g, o
         self.reset_parameters()
-
-    @property
-    def num_directions(self) -> int:
-        """``D``: 2 when bidirectional, else 1."""
-        return 2 if self.bidirectional else 1
 
     @property
     def all_weights(self) -> list[list[nn.Parameter]]:
         """The parameters of every (layer, direction), in ``h_n``'s row order, as ``nn.LSTM.all_weights``."""
-        D = self.num_directions
-        return [[getattr(self, kind + param_suffix(layer, d))
-                 for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-                 if getattr(self, kind + param_suffix(layer, d)) is not None]
-                for layer in range(self.num_layers) for d in range(D)]
-
-    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
-        """Draw every parameter from :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`, as ``nn.LSTM`` does."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(-bound, bound, generator=generator)
-
-    def flatten_parameters(self) -> None:
-        """Does nothing; here so code written for ``torch.nn.LSTM`` runs unchanged."""
-
-    def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.num_layers != 1:
-            s += f", num_layers={self.num_layers}"
-        if not self.bias:
-            s += ", bias=False"
-        if self.batch_first:
-            s += ", batch_first=True"
-        if self.dropout:
-            s += f", dropout={self.dropout}"
-        if self.bidirectional:
-            s += ", bidirectional=True"
-        return s
+        return [[p for p in self._params(layer, d) if p is not None]
+                for layer in range(self.num_layers) for d in range(self.num_directions)]
 
     # ----- the book's layout -------------------------------------------------------------------
 
@@ -409,13 +361,7 @@ class LSTM(nn.Module):
         each ``b_*`` ``(H,)``. A differentiable view built with :func:`~lstm_course.layout.from_torch_layout`;
         pass it to :func:`~lstm_course.cell.lstm_step` to run one step by hand.
         """
-        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.num_layers:
-            raise ValueError(f"`layer` must be an int in [0, {self.num_layers - 1}], got {layer!r}.")
-        if reverse and not self.bidirectional:
-            raise ValueError("`reverse=True` needs a bidirectional LSTM; this one has one direction.")
-        sfx = param_suffix(layer, 1 if reverse else 0)
-        p = {kind: getattr(self, kind + sfx) for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-        return from_torch_layout(p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"])
+        return from_torch_layout(*self._checked_params(layer, reverse, "LSTM"))
 
     @property
     def W_f(self) -> torch.Tensor:

@@ -28,7 +28,6 @@ and the input gate's parameters are gone. A GRU couples its gates the same way (
 
 from __future__ import annotations
 
-import math
 from typing import Literal, NamedTuple
 
 import torch
@@ -36,6 +35,7 @@ from torch import nn
 
 from . import _checks
 from ._checks import as_float_tensor
+from ._recurrent import UniformInit, check_sizes
 from ._stacking import check_input
 from .cell import StepGates, candidate, cell_update, forget_gate, hidden_state, input_gate, output_gate
 
@@ -154,7 +154,7 @@ def coupled_step(
     return (h_t, c_t, StepGates(f_t, i_t, c_tilde, o_t)) if return_gates else (h_t, c_t)
 
 
-class VariantLSTM(nn.Module):
+class VariantLSTM(UniformInit):
     r"""One LSTM layer of a variant (``"peephole"`` or ``"coupled"``) over a sequence, under plain autograd.
 
     Parameters in the book's form (``W_* (H, H+I)`` on :math:`[h_{t-1}, x_t]`, ``b_* (H,)``; peephole
@@ -173,9 +173,7 @@ class VariantLSTM(nn.Module):
         super().__init__()
         if variant not in VARIANTS:
             raise ValueError(f"`variant` must be one of {VARIANTS}, got {variant!r}.")
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+        check_sizes(input_size, hidden_size)
         self.input_size, self.hidden_size, self.variant = input_size, hidden_size, variant
         H, I = hidden_size, input_size
         factory = {"device": device, "dtype": dtype}
@@ -184,13 +182,6 @@ class VariantLSTM(nn.Module):
             shape = (H, H + I) if name.startswith("W_") else (H,)
             self.register_parameter(name, nn.Parameter(torch.empty(shape, **factory)))
         self.reset_parameters()
-
-    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
-        """Draw every parameter from :math:`\\mathcal U(-1/\\sqrt H, 1/\\sqrt H)`."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(-bound, bound, generator=generator)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, variant={self.variant!r}"
