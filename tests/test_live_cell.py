@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from _browser import chromium_browser, find_chromium, on_ci, require_chromium
 
 from lstm_course import live_cell
 from lstm_course.cell import (
@@ -38,10 +39,6 @@ from lstm_course.layout import CellWeights
 ROOT = Path(__file__).resolve().parent.parent
 JS_TESTS = ROOT / "tests" / "js"
 TOLERANCE = 1e-12  # both sides compute in float64; only the order of a sum and the last bit of exp/tanh may differ
-
-
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _random_weights(H: int, I: int, gen: torch.Generator, scale: float = 3.0) -> CellWeights:
@@ -108,52 +105,30 @@ def _run_node(fixtures: dict, tmp_path: Path) -> tuple[int, dict | None, str]:
     return proc.returncode, data, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
-#: As tests/site/conftest.py launches it.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
-
-
-def _chromium() -> str | None:
-    """The Chromium the browser tests drive (as tests/site/conftest.py finds it): `$CHROMIUM`, else Debian's."""
-    candidates = [os.environ["CHROMIUM"]] if "CHROMIUM" in os.environ else [
-        "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")]
-    return next((c for c in candidates if c and Path(c).is_file()), None)
-
-
 def _need_chromium() -> str:
-    path = _chromium()
-    if path is None:
-        if _on_ci():
-            pytest.fail("CI is set but no Chromium is installed (/usr/bin/chromium)")
-        pytest.skip("no Chromium (/usr/bin/chromium) to load the page in")
-    return path
+    return require_chromium("no Chromium (/usr/bin/chromium) to load the page in",
+                            "CI is set but no Chromium is installed (/usr/bin/chromium)")
 
 
 def _run_chromium(fixtures: dict) -> dict:
     """The checks of tests/js/lstm_cell_checks.mjs on the linked page script (`bundle_js`), in Chromium."""
-    from playwright.sync_api import sync_playwright
-
     checks = (JS_TESTS / "lstm_cell_checks.mjs").read_text() + "\nwindow.__checkFixtures = checkFixtures;\n"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.set_content("<!doctype html><title>lstm_cell.js checks</title>")
-            page.add_script_tag(content=live_cell.bundle_js())
-            page.add_script_tag(content=checks, type="module")
-            page.wait_for_function("() => typeof window.__checkFixtures === 'function'")
-            return page.evaluate("(f) => window.__checkFixtures(window.lstmCourse.cell, f)", fixtures)
-        finally:
-            browser.close()
+    with chromium_browser(find_chromium()) as browser:
+        page = browser.new_page()
+        page.set_content("<!doctype html><title>lstm_cell.js checks</title>")
+        page.add_script_tag(content=live_cell.bundle_js())
+        page.add_script_tag(content=checks, type="module")
+        page.wait_for_function("() => typeof window.__checkFixtures === 'function'")
+        return page.evaluate("(f) => window.__checkFixtures(window.lstmCourse.cell, f)", fixtures)
 
 
 def _js_runner() -> str:
     if shutil.which("node"):
         return "node"
-    if _chromium():
+    if find_chromium():
         return "chromium"
     reason = "neither Node (`node`) nor Chromium (/usr/bin/chromium) is installed to run the JavaScript checks"
-    if _on_ci():
+    if on_ci():
         pytest.fail(f"CI is set but {reason}")
     pytest.skip(reason)
 
@@ -332,46 +307,40 @@ def test_every_control_works_in_a_bare_page_without_an_error() -> None:
     """A quick smoke test in Chromium, without the book: both modes, presets, stepping, typing, two units.
     (tests/site/test_cell_explorer.py checks the numbers in the built book, tests/lab in JupyterLab.)"""
     chromium = _need_chromium()
-    from playwright.sync_api import sync_playwright
-
     page_html = "<!doctype html><meta charset=utf-8><title>explorer</title>" + "".join(
         live_cell.cell_explorer(**kw)._repr_html_() for kw in ({}, {"sequence": "reset on a marker", "step": 3}))
     errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.set_content(page_html)
-            step, seq = (page.locator(".lx").nth(k) for k in range(2))
-            assert step.get_attribute("data-mode") == "step" and seq.get_attribute("data-mode") == "sequence"
-            assert seq.get_attribute("data-step") == "3"
-            for name in live_cell.PRESETS:
-                step.locator(f'button[data-preset="{name}"]').click()
-            assert float(step.locator('[data-quantity="o_t"]').first.get_attribute("data-value")) < 0.01  # hide
-            step.locator('input[data-input="mode"][value="sequence"]').check()
+    with chromium_browser(chromium) as browser:
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.set_content(page_html)
+        step, seq = (page.locator(".lx").nth(k) for k in range(2))
+        assert step.get_attribute("data-mode") == "step" and seq.get_attribute("data-mode") == "sequence"
+        assert seq.get_attribute("data-step") == "3"
+        for name in live_cell.PRESETS:
+            step.locator(f'button[data-preset="{name}"]').click()
+        assert float(step.locator('[data-quantity="o_t"]').first.get_attribute("data-value")) < 0.01  # hide
+        step.locator('input[data-input="mode"][value="sequence"]').check()
+        step.locator('button[data-action="next"]').click()
+        step.locator('input[data-input="sequence"]').fill("1 0 -1 0.5")
+        step.locator('input[data-input="sequence"]').press("Enter")
+        assert step.get_attribute("data-steps") == "4"
+        step.locator('input[data-input="two_units"]').check()
+        step.locator('input[data-input="unit"][value="2"]').check()
+        step.locator('input[data-input="b_f"]').fill("3")
+        for _ in range(3):
             step.locator('button[data-action="next"]').click()
-            step.locator('input[data-input="sequence"]').fill("1 0 -1 0.5")
-            step.locator('input[data-input="sequence"]').press("Enter")
-            assert step.get_attribute("data-steps") == "4"
-            step.locator('input[data-input="two_units"]').check()
-            step.locator('input[data-input="unit"][value="2"]').check()
-            step.locator('input[data-input="b_f"]').fill("3")
-            for _ in range(3):
-                step.locator('button[data-action="next"]').click()
-            assert step.get_attribute("data-units") == "2" and step.get_attribute("data-step") == "4"
-            seq.locator('select[data-input="sequence-preset"]').select_option("two units: first value and count")
-            seq.locator('button[data-action="play"]').click()
-            page.wait_for_function("(e) => Number(e.dataset.step) >= 3", arg=seq.element_handle(), timeout=5000)
-            seq.locator('button[data-action="play"]').click()
-            seq.locator('input[data-input="mode"][value="step"]').check()
-            rec = live_cell.one_step({**live_cell.SEQUENCES["two units: first value and count"]["units"][0],
-                                      **live_cell._STATE})
-            shown = float(seq.locator('[data-quantity="c_t"]').first.get_attribute("data-value"))
-            assert abs(shown - rec["c_t"]) < 1e-12, (shown, rec["c_t"])
-        finally:
-            browser.close()
+        assert step.get_attribute("data-units") == "2" and step.get_attribute("data-step") == "4"
+        seq.locator('select[data-input="sequence-preset"]').select_option("two units: first value and count")
+        seq.locator('button[data-action="play"]').click()
+        page.wait_for_function("(e) => Number(e.dataset.step) >= 3", arg=seq.element_handle(), timeout=5000)
+        seq.locator('button[data-action="play"]').click()
+        seq.locator('input[data-input="mode"][value="step"]').check()
+        rec = live_cell.one_step({**live_cell.SEQUENCES["two units: first value and count"]["units"][0],
+                                  **live_cell._STATE})
+        shown = float(seq.locator('[data-quantity="c_t"]').first.get_attribute("data-value"))
+        assert abs(shown - rec["c_t"]) < 1e-12, (shown, rec["c_t"])
     assert not errors, errors
 
 
@@ -396,18 +365,12 @@ _RENDER_IN_SHADOW_ROOT = """(html) => {
 
 def test_an_output_rendered_in_a_shadow_root_mounts() -> None:
     chromium = _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.set_content("<!doctype html><meta charset=utf-8><title>shadow</title>")
-            got = page.evaluate(_RENDER_IN_SHADOW_ROOT, live_cell.cell_explorer()._repr_html_())
-        finally:
-            browser.close()
+    with chromium_browser(chromium) as browser:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.set_content("<!doctype html><meta charset=utf-8><title>shadow</title>")
+        got = page.evaluate(_RENDER_IN_SHADOW_ROOT, live_cell.cell_explorer()._repr_html_())
     assert got["mode"] == "step" and got["controls"] >= len(live_cell.PARAM_NAMES), got
     assert not errors, errors
 

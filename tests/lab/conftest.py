@@ -29,34 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _browser import NO_CHROMIUM, chromium_browser, require_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "lab"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
 #: The folders `make lab` shows, copied into the server's root.
 COPIED = ("book", "exercises")
 
 
-def _chromium() -> str | None:
-    """The Chromium to drive: `$CHROMIUM` if set (only that), else Debian's (as tests/site does)."""
-    candidates = [os.environ["CHROMIUM"]] if "CHROMIUM" in os.environ else [
-        "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = _chromium()
-    if path is None:
-        reason = "no Chromium found (/usr/bin/chromium; `apt-get install chromium`, as .ci/run does)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI is set but {reason}")
-        pytest.skip(f"JupyterLab browser tests skipped: {reason}")
-    return path
+    return require_chromium(f"JupyterLab browser tests skipped: {NO_CHROMIUM}", f"CI is set but {NO_CHROMIUM}")
 
 
 @dataclass(frozen=True)
@@ -153,14 +136,8 @@ def lab_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser(chromium_path) as browser:
+        yield browser
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -26,23 +25,12 @@ from pathlib import Path
 
 import pytest
 import sitecheck
+from _browser import NO_CHROMIUM, chromium_browser, require_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
 # What the site is built from: a newer file here means _build/html is stale.
 SOURCES = ["_config.yml", "_toc.yml", "book", "lstm_course", "_static", "_js", "_vendor", "tools/sphinx_vendor.py"]
-
-
-def _chromium() -> str | None:
-    """The Chromium to drive: `$CHROMIUM` if set (only that), else Debian's."""
-    candidates = [os.environ["CHROMIUM"]] if "CHROMIUM" in os.environ else [
-        "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
 
 
 def _newest_mtime(paths: list[Path]) -> float:
@@ -62,13 +50,7 @@ def _build_is_stale(html: Path) -> bool:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = _chromium()
-    if path is None:
-        reason = "no Chromium found (/usr/bin/chromium; `apt-get install chromium`, as .ci/run does)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI is set but {reason}")
-        pytest.skip(f"browser tests skipped: {reason}")
-    return path
+    return require_chromium(f"browser tests skipped: {NO_CHROMIUM}", f"CI is set but {NO_CHROMIUM}")
 
 
 @pytest.fixture(scope="session")
@@ -107,14 +89,8 @@ def site_url(site_dir: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser(chromium_path) as browser:
+        yield browser
 
 
 @pytest.fixture(scope="session")
