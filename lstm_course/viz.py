@@ -286,6 +286,51 @@ def _diagram_scale(ax: Axes) -> float:
 _VALUE_KEYS = ("x_t", "h_prev", "c_prev", "f_t", "i_t", "c_tilde", "c_t", "o_t", "h_t")
 
 
+def _cell_canvas(
+    ax: Axes | None, values: Mapping[str, Any] | None, allowed: Sequence[str]
+) -> tuple[Axes, dict[str, Any], dict[str, np.ndarray]]:
+    """The cell diagrams' setup: ``values`` checked against ``allowed`` keys, the axes (10.5 x 6 in, equal, no frame).
+
+    Returns the axes, ``values`` as a dict and each value as an array (for the wire labels).
+    """
+    values = dict(values or {})
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"`values` got unknown key(s) {sorted(unknown)}; allowed keys: {list(allowed)}.")
+    ax = _new_axes(ax, (10.5, 6.0))
+    ax.set_xlim(-0.9, 14.9)
+    ax.set_ylim(-1.15, 7.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax, values, {k: to_numpy(v, f"values[{k!r}]") for k, v in values.items()}
+
+
+def _wire_label(sym: str, vals: Mapping[str, np.ndarray], key: str) -> str:
+    """A wire's symbol, with ``= value`` when ``vals`` has ``key`` (an array's first four entries on a second line)."""
+    if key not in vals:
+        return sym
+    flat = vals[key].reshape(-1)
+    if flat.size == 1:
+        return f"{sym} = {float(flat[0]):.2f}"
+    shown = " ".join(f"{v:.1f}" for v in flat[:4]) + (" …" if flat.size > 4 else "")
+    return f"{sym}\n[{shown}]"
+
+
+def _value_size(vals: Mapping[str, np.ndarray], key: str, base: float) -> float:
+    """A wire label's font size: ``base``, 1 smaller with a number on it, 4 smaller with an array."""
+    if key not in vals:
+        return base
+    return base - 1 if vals[key].size == 1 else base - 4
+
+
+def _cell_frame(ax: Axes, scale: float, caption: str, x: float) -> None:
+    """The cell's light rounded frame (not a part) and its caption, right-aligned at ``x`` along the bottom."""
+    frame = FancyBboxPatch((1.0, 0.5), 11.3, 6.3, boxstyle="round,pad=0.05,rounding_size=0.4",
+                           linewidth=1.5, edgecolor="#9a9a9a", facecolor="#fafafa", zorder=0)
+    ax.add_patch(frame)
+    ax.text(x, 0.6, caption, fontsize=11 * scale, color="#777777", ha="right", va="bottom")
+
+
 #: What each outer wire carries when the diagram is drawn backward: the gradient of the loss.
 BACKWARD_SYMBOLS: dict[str, str] = {
     "x_t": r"$\delta x_t$",
@@ -328,39 +373,18 @@ def draw_cell(
     if backward and values:
         raise ValueError("`values` are forward numbers; draw them with direction='forward' (the default).")
     parts = _parse_highlight(highlight)
-    values = dict(values or {})
-    unknown = set(values) - set(_VALUE_KEYS)
-    if unknown:
-        raise ValueError(f"`values` got unknown key(s) {sorted(unknown)}; allowed keys: {list(_VALUE_KEYS)}.")
-    ax = _new_axes(ax, (10.5, 6.0))
-    ax.set_xlim(-0.9, 14.9)
-    ax.set_ylim(-1.15, 7.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    ax, values, vals = _cell_canvas(ax, values, _VALUE_KEYS)
     d = _Diagram(ax, _diagram_scale(ax), backward=backward)
-    vals = {k: to_numpy(v, f"values[{k!r}]") for k, v in values.items()}
 
     def lab(key: str, sym: str | None = None) -> str:
         """The wire's symbol, with ``= value`` when ``values`` has it (arrays on a second line)."""
         sym = sym or (BACKWARD_SYMBOLS.get(key, SYMBOLS[key]) if backward else SYMBOLS[key])
-        if key not in vals:
-            return sym
-        flat = vals[key].reshape(-1)
-        if flat.size == 1:
-            return f"{sym} = {float(flat[0]):.2f}"
-        shown = " ".join(f"{v:.1f}" for v in flat[:4]) + (" …" if flat.size > 4 else "")
-        return f"{sym}\n[{shown}]"
+        return _wire_label(sym, vals, key)
 
     def vsize(key: str, base: float) -> float:
-        if key not in vals:
-            return base
-        return base - 1 if vals[key].size == 1 else base - 4
+        return _value_size(vals, key, base)
 
-    # the cell's frame (not a part; always light)
-    frame = FancyBboxPatch((1.0, 0.5), 11.3, 6.3, boxstyle="round,pad=0.05,rounding_size=0.4",
-                           linewidth=1.5, edgecolor="#9a9a9a", facecolor="#fafafa", zorder=0)
-    ax.add_patch(frame)
-    ax.text(10.55, 0.6, "LSTM cell, step $t$", fontsize=11 * d.scale, color="#777777", ha="right", va="bottom")
+    _cell_frame(ax, d.scale, "LSTM cell, step $t$", 10.55)  # not a part; always light
 
     yc, yb, yg, yh = 5.9, 1.6, 3.2, 1.0  # cell path, gate bus, gates, hidden out
     xf, xi, xg, xo, xm = 3.6, 5.6, 7.4, 9.4, 10.8  # gates' x and the h-multiplier's x
@@ -488,35 +512,17 @@ def draw_gru_cell(
     ``x_t, h_prev, r_t, z_t, n_t, h_t`` (scalars or small arrays), written on the wires.
     """
     parts = _parse_highlight(highlight, GRU_PARTS)
-    values = dict(values or {})
-    unknown = set(values) - set(GRU_SYMBOLS)
-    if unknown:
-        raise ValueError(f"`values` got unknown key(s) {sorted(unknown)}; allowed keys: {list(GRU_SYMBOLS)}.")
-    ax = _new_axes(ax, (10.5, 6.0))
-    ax.set_xlim(-0.9, 14.9)
-    ax.set_ylim(-1.15, 7.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    ax, values, vals = _cell_canvas(ax, values, tuple(GRU_SYMBOLS))
     d = _Diagram(ax, _diagram_scale(ax), palette=GRU_PARTS)
-    vals = {k: to_numpy(v, f"values[{k!r}]") for k, v in values.items()}
     box = bool(vals)
 
     def lab(key: str) -> str:
-        sym = GRU_SYMBOLS[key]
-        if key not in vals:
-            return sym
-        flat = vals[key].reshape(-1)
-        if flat.size == 1:
-            return f"{sym} = {float(flat[0]):.2f}"
-        return f"{sym}\n[" + " ".join(f"{v:.1f}" for v in flat[:4]) + (" …" if flat.size > 4 else "") + "]"
+        return _wire_label(GRU_SYMBOLS[key], vals, key)
 
     def vsize(key: str, base: float) -> float:
-        return base if key not in vals else (base - 1 if vals[key].size == 1 else base - 4)
+        return _value_size(vals, key, base)
 
-    frame = FancyBboxPatch((1.0, 0.5), 11.3, 6.3, boxstyle="round,pad=0.05,rounding_size=0.4",
-                           linewidth=1.5, edgecolor="#9a9a9a", facecolor="#fafafa", zorder=0)
-    ax.add_patch(frame)
-    ax.text(7.9, 0.6, "GRU cell, step $t$", fontsize=11 * d.scale, color="#777777", ha="right", va="bottom")
+    _cell_frame(ax, d.scale, "GRU cell, step $t$", 7.9)
 
     yc, yb, yg, yn = 5.9, 1.6, 3.2, 4.6  # h path, gate bus, gates, the candidate's way up
     xc, xr, xq, xn, xu, xp = 2.3, 3.6, 5.0, 6.6, 8.6, 10.4  # concat, reset, r ⊙, candidate, update, (1-z) ⊙ and +
