@@ -20,10 +20,10 @@ import torch
 from IPython.core.inputtransformer2 import TransformerManager
 from submissions.mutations import exercise_notebook, solution_notebook, without_hidden_tests
 
-from lstm_course.exercises import TOPICS, CodeQuestion, _calls, get_exercise
+from lstm_course.exercises import TOPICS, get_exercise
 from lstm_course.grading import hidden_plans
 from lstm_course.grading._harness import harness_source
-from lstm_course.grading.grader import _judge
+from lstm_course.grading.grader import _harness_spec, _judge
 
 SEED = 4242
 
@@ -48,14 +48,7 @@ def _run_like_a_kernel(nb: nbformat.NotebookNode, tmp_path) -> dict:
                 exec(compile(transform(cell.source), "<cell>", "exec"), ns)
     exercise = get_exercise(nb.metadata["lstm_course"]["exercise"])
     plans = hidden_plans(exercise, SEED)
-    spec = {"call_timeout": 10.0, "questions": []}
-    for q in exercise.questions:  # as grade_submission writes it
-        if isinstance(q, CodeQuestion):
-            spec["questions"].append({"name": q.name, "kind": "code", "func": q.func_name,
-                                      "forbidden": list(q.forbidden),
-                                      "calls": [_calls.encode(tuple(c.args)) for c in plans[q.name]]})
-        else:
-            spec["questions"].append({"name": q.name, "kind": "choice", "variable": q.variable})
+    spec = _harness_spec(exercise, plans, 10.0)  # as grade_submission writes it
     torch.save(spec, tmp_path / "in.pt")
     exec(harness_source(str(tmp_path / "in.pt"), str(tmp_path / "out.pt")), ns)
     return torch.load(tmp_path / "out.pt", weights_only=True), plans, exercise

@@ -322,6 +322,19 @@ def question_seed(seed: int, topic: str, question: str) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFF_FFFF
 
 
+def _harness_spec(exercise: Exercise, plans: dict[str, list], call_timeout: float) -> dict[str, Any]:
+    """What the harness reads (``in.pt``): each question's kind; a code question's function, forbidden names and
+    encoded hidden calls (``plans``, from :func:`hidden_plans`); a choice question's variable; the call timeout."""
+    questions: list[dict[str, Any]] = []
+    for q in exercise.questions:
+        if isinstance(q, CodeQuestion):
+            questions.append({"name": q.name, "kind": "code", "func": q.func_name, "forbidden": list(q.forbidden),
+                              "calls": [_calls.encode(tuple(c.args)) for c in plans[q.name]]})
+        else:
+            questions.append({"name": q.name, "kind": "choice", "variable": q.variable})
+    return {"call_timeout": float(call_timeout), "questions": questions}
+
+
 def hidden_plans(exercise: Exercise, seed: int = COURSE_SEED) -> dict[str, list]:
     """The hidden inputs of every code, debug and design question of ``exercise`` under the course ``seed``."""
     return {q.name: q.plan(question_seed(seed, exercise.topic, q.name)) for q in exercise.questions
@@ -361,14 +374,7 @@ def grade_submission(path: str | Path, *, exercise: str | None = None, seed: int
     seed = COURSE_SEED if seed is None else int(seed)
     result.seed = seed
     plans = hidden_plans(ex, seed)
-    spec = {"call_timeout": float(call_timeout), "questions": []}
-    for q in ex.questions:
-        if isinstance(q, CodeQuestion):
-            spec["questions"].append({"name": q.name, "kind": "code", "func": q.func_name,
-                                      "forbidden": list(q.forbidden),
-                                      "calls": [_calls.encode(tuple(c.args)) for c in plans[q.name]]})
-        else:
-            spec["questions"].append({"name": q.name, "kind": "choice", "variable": q.variable})
+    spec = _harness_spec(ex, plans, call_timeout)
     cells, labels = _code_cells(nb)
     tree = _guard.notebook_source(c.source for c in cells)
     with tempfile.TemporaryDirectory(prefix="lstm-grade-") as work:
