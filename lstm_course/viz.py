@@ -323,6 +323,16 @@ def _value_size(vals: Mapping[str, np.ndarray], key: str, base: float) -> float:
     return base - 1 if vals[key].size == 1 else base - 4
 
 
+def _cell_alt(ax: Axes, alt: str, parts: set[str] | None, values: Mapping[str, Any]) -> Axes:
+    """Set a cell diagram's alt text: ``alt``, then the highlighted ``parts`` and the ``values`` if any; ``ax``."""
+    if parts:
+        alt += f" Highlighted: {', '.join(sorted(parts))}; the rest is greyed."
+    if values:
+        alt += " Values: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in values.items()) + "."
+    set_alt(ax, alt)
+    return ax
+
+
 def _cell_frame(ax: Axes, scale: float, caption: str, x: float) -> None:
     """The cell's light rounded frame (not a part) and its caption, right-aligned at ``x`` along the bottom."""
     frame = FancyBboxPatch((1.0, 0.5), 11.3, 6.3, boxstyle="round,pad=0.05,rounding_size=0.4",
@@ -462,20 +472,12 @@ def draw_cell(
               "The gradients delta h_t and delta c_t arrive from step t+1 (dashed) and delta h_t also from the " \
               "loss; they flow back through o_t and tanh, through the gates and the concatenation, to delta " \
               "h_{t-1}, delta x_t and delta c_{t-1}; along the top the cell path passes f_t times delta c_t."
-        if parts:
-            alt += f" Highlighted: {', '.join(sorted(parts))}; the rest is greyed."
-        set_alt(ax, alt)
-        return ax
+        return _cell_alt(ax, alt, parts, values)
     alt = "Diagram of one LSTM cell step: inputs x_t, h_{t-1} and c_{t-1}; the concatenation [h_{t-1}, x_t] " \
           "feeds the forget, input and output gates (sigmoid) and the candidate (tanh); c_{t-1} flows along the " \
           "top, multiplied by f_t and added to i_t times the candidate to give c_t; h_t = o_t times tanh(c_t); " \
           "dashed arrows carry h_t and c_t to the next step."
-    if parts:
-        alt += f" Highlighted: {', '.join(sorted(parts))}; the rest is greyed."
-    if values:
-        alt += " Values: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in values.items()) + "."
-    set_alt(ax, alt)
-    return ax
+    return _cell_alt(ax, alt, parts, values)
 
 
 #: The parts of the GRU diagram that ``draw_gru_cell(highlight=...)`` accepts. The update gate
@@ -590,12 +592,7 @@ def draw_gru_cell(
            "W_nh h_{t-1} + b_nh on its way into the candidate n_t (tanh), which also reads x_t; along the top "
            "h_{t-1} is multiplied by z_t and n_t by 1 - z_t, and their sum is h_t; a dashed arrow carries h_t "
            "to the next step. There is no cell state.")
-    if parts:
-        alt += f" Highlighted: {', '.join(sorted(parts))}; the rest is greyed."
-    if values:
-        alt += " Values: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in values.items()) + "."
-    set_alt(ax, alt)
-    return ax
+    return _cell_alt(ax, alt, parts, values)
 
 
 def stacked_shapes(num_layers: int = 2, bidirectional: bool = True, *, T: int = 4, B: int = 3, I: int = 5,
