@@ -120,7 +120,13 @@ class Notebook:
     # -- cells in the page -----------------------------------------------------------------------------------
     def cell(self, index: int) -> Any:
         """The cell's element (scrolled into view: JupyterLab may render cells lazily)."""
-        self.page.evaluate(f"(i) => {_PANEL}.content.widgets[i].node.scrollIntoView({{block: 'center'}})", index)
+        self.page.evaluate(f"""async (i) => {{ const nb = {_PANEL}.content;
+            if (nb.scrollToItem) {{ await nb.scrollToItem(i, 'center'); }}
+            nb.widgets[i].node.scrollIntoView({{block: 'center'}}); }}""", index)
+        # A lazily rendered cell gets its input area a moment after it comes into view.
+        self.page.wait_for_function(
+            f"(i) => {_PANEL}.content.widgets[i].node.querySelector('.jp-Cell-inputArea') !== null",
+            arg=index, timeout=15_000, polling=100)
         handle = self.page.evaluate_handle(f"(i) => {_PANEL}.content.widgets[i].node", index)
         return handle.as_element()
 
