@@ -37,7 +37,9 @@ __all__ = [
     "base_config_record",
     "config_for",
     "load_conditions",
+    "load_sweep_file",
     "run_cell",
+    "spread_over_seeds",
     "summarise",
     "sweep_cells",
 ]
@@ -91,10 +93,15 @@ def run_cell(cell: Cell) -> Cell:
 
 
 def load_conditions(path: Path | str = CONDITIONS_PATH) -> dict[str, Any]:
-    """The committed sweep: ``{"base_config": ..., "evaluation": ..., "cells": [cell, ...]}``."""
+    """The committed sweep: ``{"base_config": ..., "cells": [cell, ...], ...}``."""
+    return load_sweep_file(path, "tools/sweep_conditions.py")
+
+
+def load_sweep_file(path: Path | str, script: str) -> dict[str, Any]:
+    """A committed sweep's JSON at ``path``; a missing file names the ``script`` that regenerates it."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing; regenerate it with `python tools/sweep_conditions.py`.")
+        raise FileNotFoundError(f"{path} is missing; regenerate it with `python {script}`.")
     return json.loads(path.read_text())
 
 
@@ -106,20 +113,25 @@ def base_config_record(config: TrainConfig = DEFAULT_CONFIG) -> dict[str, Any]:
 
 
 def summarise(cells: list[Cell], kind: Literal["lstm", "rnn"], keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Group ``kind``'s cells by ``keys`` (e.g. ``("forget_bias", "clip")``) over seeds.
+    """Group ``kind``'s cells by ``keys`` (e.g. ``("forget_bias", "clip")``) over seeds (:func:`spread_over_seeds`)."""
+    rows = spread_over_seeds([cell for cell in cells if cell["kind"] == kind], keys)
+    if not rows:
+        raise ValueError(f"`cells` holds no {kind!r} cells.")
+    return rows
+
+
+def spread_over_seeds(cells: list[Cell], keys: tuple[str, ...], value: str = "accuracy") -> list[dict[str, Any]]:
+    """Group ``cells`` by ``keys`` and summarise ``value`` over the seeds of each group.
 
     Returns one dict per group, in the order first seen: the keys' values, ``mean``, ``min``, ``max``
-    and ``std`` (population) of the accuracy, and ``seeds``.
+    and ``std`` (population) of ``value``, and ``seeds``.
     """
     groups: dict[tuple, list[Cell]] = {}
     for cell in cells:
-        if cell["kind"] == kind:
-            groups.setdefault(tuple(cell[k] for k in keys), []).append(cell)
-    if not groups:
-        raise ValueError(f"`cells` holds no {kind!r} cells.")
+        groups.setdefault(tuple(cell[k] for k in keys), []).append(cell)
     rows = []
     for values, members in groups.items():
-        acc = np.array([m["accuracy"] for m in members])
-        rows.append({**dict(zip(keys, values, strict=True)), "mean": float(acc.mean()), "min": float(acc.min()),
-                     "max": float(acc.max()), "std": float(acc.std()), "seeds": [m["seed"] for m in members]})
+        v = np.array([m[value] for m in members], dtype=float)
+        rows.append({**dict(zip(keys, values, strict=True)), "mean": float(v.mean()), "min": float(v.min()),
+                     "max": float(v.max()), "std": float(v.std()), "seeds": [m["seed"] for m in members]})
     return rows

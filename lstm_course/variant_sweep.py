@@ -20,15 +20,14 @@ seeds, and a test re-runs one cell with :func:`run_cell`.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
+from .conditions import load_sweep_file, spread_over_seeds
 from .practice import TruncatedBPTT
 from .tasks import DEFAULT_CONFIG, RecallTask, SequenceClassifier, TrainConfig, evaluate, train
 
@@ -114,27 +113,16 @@ def run_cell(cell: Cell, *, history: bool | None = None) -> Cell:
 
 def load_sweep(path: Path | str = VARIANTS_PATH) -> dict[str, Any]:
     """The committed sweep: ``{"base_config": ..., "cells": [cell, ...], ...}``."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing; regenerate it with `python tools/sweep_variants.py`.")
-    return json.loads(path.read_text())
+    return load_sweep_file(path, "tools/sweep_variants.py")
 
 
 def summarise(cells: list[Cell], part: str, keys: tuple[str, ...], value: str = "accuracy") -> list[dict[str, Any]]:
     """Group ``part``'s cells by ``keys`` (e.g. ``("kind", "length")``) over seeds.
 
-    Returns one dict per group, in the order first seen: the keys' values, ``mean``, ``min``, ``max`` and
-    ``std`` (population) of ``value`` (``"accuracy"``, ``"seconds"``, ...), and ``seeds``.
+    One dict per group, as :func:`~lstm_course.conditions.spread_over_seeds` gives, of ``value``
+    (``"accuracy"``, ``"seconds"``, ...).
     """
-    groups: dict[tuple, list[Cell]] = {}
-    for cell in cells:
-        if cell["part"] == part:
-            groups.setdefault(tuple(cell[k] for k in keys), []).append(cell)
-    if not groups:
+    rows = spread_over_seeds([cell for cell in cells if cell["part"] == part], keys, value)
+    if not rows:
         raise ValueError(f"`cells` holds no cells of part {part!r}.")
-    rows = []
-    for values, members in groups.items():
-        v = np.array([m[value] for m in members], dtype=float)
-        rows.append({**dict(zip(keys, values, strict=True)), "mean": float(v.mean()), "min": float(v.min()),
-                     "max": float(v.max()), "std": float(v.std()), "seeds": [m["seed"] for m in members]})
     return rows
