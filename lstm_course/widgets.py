@@ -32,7 +32,7 @@ import torch
 from matplotlib.figure import Figure
 
 from . import viz
-from .cell import candidate, cell_update, forget_gate, hidden_state, input_gate, lstm_step, output_gate
+from .cell import candidate, cell_update, forget_gate, input_gate, lstm_step
 from .gru import gru_step
 from .layout import CellWeights, GRUWeights
 
@@ -41,15 +41,10 @@ __all__ = [
     "cell_update_explorer",
     "cell_update_numbers",
     "explorer",
-    "forget_gate_explorer",
-    "forget_gate_numbers",
-    "gradient_explorer",
     "input_gate_explorer",
     "input_gate_numbers",
     "keep_write_explorer",
     "keep_write_numbers",
-    "output_gate_explorer",
-    "output_gate_numbers",
     "step_explorer",
     "step_numbers",
 ]
@@ -199,23 +194,6 @@ def _t(x: Any) -> torch.Tensor:
     return torch.as_tensor(x, dtype=torch.float64)
 
 
-C_PREV = (1.5, -0.8, 0.6)  # c_{t-1} of three units, for the forget-gate picture
-
-
-def forget_gate_numbers(z_f: float, c_prev: Sequence[float] = C_PREV) -> dict[str, np.ndarray]:
-    """:math:`f_t = \\sigma(W_f[h_{t-1},x_t] + b_f)` with :math:`W_f = 0, b_f = z_f`, and :math:`f_t \\odot c_{t-1}`.
-
-    Returns ``{"z_f", "f_t", "c_prev", "f_c_prev"}`` (arrays ``(H,)``, H = len(c_prev)).
-    """
-    H = len(c_prev)
-    h_prev, x_t = torch.zeros(H, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)  # (H,), (I,)
-    W_f, b_f = torch.zeros(H, H + 1, dtype=torch.float64), torch.full((H,), float(z_f), dtype=torch.float64)
-    f_t = forget_gate(h_prev, x_t, W_f, b_f)  # (H,)
-    c = _t(c_prev)  # (H,)
-    return {"z_f": np.full(H, float(z_f)), "f_t": f_t.numpy(), "c_prev": c.numpy(), "f_c_prev": (f_t * c).numpy()}
-
-
-# input weights of three units, acting on [h_{t-1}, x_t] with H=3, I=1 (h_{t-1} = 0)
 _W_I_X = (2.0, 1.0, -1.5)
 _W_C_X = (1.5, -2.0, 0.5)
 
@@ -260,20 +238,6 @@ def cell_update_numbers(b_f: float, *, steps: int = 20, write: float = 1.0) -> d
     return {"c_t": np.array(cs), "f_t": np.array(fs), "i_t": np.array(is_)}
 
 
-C_T = (-2.0, -0.5, 0.5, 2.0)
-
-
-def output_gate_numbers(b_o: float, c_t: Sequence[float] = C_T) -> dict[str, np.ndarray]:
-    """:math:`o_t = \\sigma(W_o[h_{t-1},x_t] + b_o)` with :math:`W_o = 0`, and :math:`h_t = o_t \\odot \\tanh(c_t)`."""
-    H = len(c_t)
-    h_prev, x = torch.zeros(H, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
-    o_t = output_gate(h_prev, x, torch.zeros(H, H + 1, dtype=torch.float64), torch.full((H,), float(b_o),
-                                                                                          dtype=torch.float64))
-    c = _t(c_t)  # (H,)
-    h_t = hidden_state(o_t, c)  # (H,)
-    return {"o_t": o_t.numpy(), "c_t": c.numpy(), "tanh_c_t": torch.tanh(c).numpy(), "h_t": h_t.numpy()}
-
-
 def _step_weights() -> CellWeights:
     """Fixed one-unit weights (H = I = 1) on [h_{t-1}, x_t], chosen so each gate reacts to x_t."""
     w = {"W_f": [[0.5, -1.0]], "b_f": [1.0], "W_i": [[0.5, 1.5]], "b_i": [0.0],
@@ -304,34 +268,8 @@ def _finish(fig: Figure, alt: str) -> Figure:
     return fig
 
 
-def _gate_on_sigmoid(z: float, gate: str, bars: dict, *, ylim: tuple[float, float], alt: str) -> Figure:
-    """Two panels: gate ``gate`` (``"f"``, ``"o"``…) marked on the sigmoid at pre-activation ``z``, and ``bars``."""
-    fig, (a1, a2) = _fig(8.4, 3.0, 2)
-    viz.plot_activation("sigmoid", ax=a1, mark=z, label=rf"${gate}_t$")
-    a1.set_xlabel(rf"pre-activation $W_{gate}[h_{{t-1}}, x_t] + b_{gate}$")
-    viz.plot_gate_values(bars, ax=a2)
-    a2.set_ylim(*ylim)
-    return _finish(fig, alt)
-
-
 def _grid(lo: float, hi: float, n: int) -> list[float]:
     return [round(float(v), 6) for v in np.linspace(lo, hi, n)]
-
-
-def forget_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
-    """Slider: the forget gate's pre-activation :math:`z_f = W_f[h_{t-1},x_t] + b_f`; shows :math:`f_t` on the
-    sigmoid and :math:`c_{t-1}` next to :math:`f_t \\odot c_{t-1}`."""
-    values = list(values) if values is not None else _grid(-4, 4, 9)
-    records = [forget_gate_numbers(z) for z in values]
-
-    def view(z: float) -> Figure:
-        n = forget_gate_numbers(z)
-        return _gate_on_sigmoid(
-            z, "f", {"c_prev": n["c_prev"], "f_t": n["f_t"], "f_c_prev": n["f_c_prev"]}, ylim=(-1.7, 1.7),
-            alt=f"Forget gate at pre-activation {z:.2f}: f_t = {n['f_t'][0]:.2f}; "
-                f"c_(t-1) = {viz._fmt(n['c_prev'])} becomes f_t * c_(t-1) = {viz._fmt(n['f_c_prev'])}.")
-
-    return explorer(view, values, description=r"pre-activation of $f_t$", value=0.0, records=records)
 
 
 def input_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
@@ -366,21 +304,6 @@ def cell_update_explorer(values: Sequence[float] | None = None, *, steps: int = 
     return explorer(view, values, description=r"forget bias $b_f$", value=2.0, records=records)
 
 
-def output_gate_explorer(values: Sequence[float] | None = None) -> Explorer:
-    """Slider: the output-gate bias :math:`b_o`; shows :math:`o_t`, :math:`\\tanh(c_t)` and :math:`h_t`."""
-    values = list(values) if values is not None else _grid(-4, 4, 9)
-    records = [output_gate_numbers(b) for b in values]
-
-    def view(b: float) -> Figure:
-        n = output_gate_numbers(b)
-        return _gate_on_sigmoid(
-            b, "o", {"o_t": n["o_t"], "tanh_c_t": n["tanh_c_t"], "h_t": n["h_t"]}, ylim=(-1.1, 1.1),
-            alt=f"Output bias b_o = {b:.2f}: o_t = {n['o_t'][0]:.2f}; tanh(c_t) = "
-                f"{viz._fmt(n['tanh_c_t'])} gives h_t = {viz._fmt(n['h_t'])}.")
-
-    return explorer(view, values, description=r"output bias $b_o$", value=0.0, records=records)
-
-
 def step_explorer(
     values: Sequence[float] | None = None, *, h_prev: float = 0.3, c_prev: float = 0.8, live: bool = False
 ) -> Explorer:
@@ -407,48 +330,6 @@ def step_explorer(
             "c_prev": W.FloatSlider(value=c_prev, min=-2.0, max=2.0, step=0.1, description=r"$c_{t-1}$ (live)"),
         }
     return explorer(view, values, description=r"input $x_t$", value=0.0, records=records, live_extra=extra)
-
-
-def gradient_explorer(
-    curves: Callable[[float], Mapping[str, Any]] | None = None,
-    values: Sequence[float] | None = None,
-    *,
-    T: int = 50,
-    **experiment: Any,
-) -> Explorer:
-    """Slider: the forget-gate bias :math:`b_f`; shows the gradient norm against steps back, RNN vs LSTM.
-
-    ``curves(b_f) -> {label: array (K,)}`` with entry ``k`` the norm ``k`` steps back from the loss. By
-    default from :mod:`lstm_course.gradients`: :math:`\\lVert \\partial L / \\partial h_{T-k} \\rVert` from
-    ``rnn_gradient_norms(T, **experiment)`` and ``lstm_gradient_norms(T, forget_bias=b_f, **experiment).h``.
-    Every position is computed when the widget is built: with the default curves that runs the experiments
-    (tens of seconds on a 2-core CPU), so a chapter that has measured them already passes ``curves``.
-    """
-    values = list(values) if values is not None else [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0]
-    if curves is None:
-        curves = _default_gradient_curves(T, experiment)
-    elif experiment:
-        raise TypeError(f"`curves` was given, so {sorted(experiment)} would be ignored; pass them to `curves`.")
-    computed = [{k: viz.to_numpy(v, f"curves({b})[{k!r}]").reshape(-1) for k, v in curves(b).items()} for b in values]
-    by_value = dict(zip(values, computed, strict=True))
-
-    def view(b: float) -> Figure:
-        fig, (a,) = _fig(5.6, 3.2)
-        viz.plot_gradient_norms(by_value[b], ax=a, title=f"$b_f = {b:+.1f}$")
-        return _finish(fig, f"Forget bias b_f = {b:.2f}. " + viz.figure_alt(a))
-
-    return explorer(view, values, description=r"forget bias $b_f$", value=1.0, records=computed)
-
-
-def _default_gradient_curves(T: int, experiment: Mapping[str, Any]) -> Callable[[float], dict[str, np.ndarray]]:
-    from . import gradients  # imported here: the experiments are heavier than the rest of this module
-
-    rnn = gradients.rnn_gradient_norms(T, **experiment)[::-1]  # (T,): k steps back
-
-    def curves(b_f: float) -> dict[str, np.ndarray]:
-        return {"RNN": rnn, "LSTM": gradients.lstm_gradient_norms(T, forget_bias=b_f, **experiment).h[::-1]}
-
-    return curves
 
 
 # --------------------------------------------------------------------------- coupled gates: keep or write

@@ -139,17 +139,6 @@ def test_explorer_rejects_bad_input() -> None:
 # --------------------------------------------------------------------------- the chapters' builders
 
 
-def test_forget_gate_explorer_shows_sigmoid_and_product() -> None:
-    w = widgets.forget_gate_explorer()
-    assert w.values[w.slider.index] == 0.0
-    for z, rec in zip(w.values, w.records, strict=True):
-        np.testing.assert_allclose(rec["f_t"], _sigmoid(z))
-        np.testing.assert_allclose(rec["f_c_prev"], _sigmoid(z) * np.array(widgets.C_PREV))
-    assert w.records[0]["f_t"][0] < 0.05 and w.records[-1]["f_t"][0] > 0.95  # discard ... keep
-    assert f"f_t = {_sigmoid(w.values[-1]):.2f}" in w.alts[-1]
-    _check_positions(w)
-
-
 def test_input_gate_explorer_shows_gate_candidate_and_product() -> None:
     w = widgets.input_gate_explorer()
     for x, rec in zip(w.values, w.records, strict=True):
@@ -170,15 +159,6 @@ def test_cell_update_explorer_keeps_or_loses_memory() -> None:
         assert c[0] > 0.9
     kept = [rec["c_t"][-1] for rec in w.records]
     assert kept == sorted(kept) and kept[0] < 1e-3 and kept[-1] > 0.9
-    _check_positions(w)
-
-
-def test_output_gate_explorer_shows_o_tanh_c_and_h() -> None:
-    w = widgets.output_gate_explorer()
-    c = np.array(widgets.C_T)
-    for b, rec in zip(w.values, w.records, strict=True):
-        np.testing.assert_allclose(rec["o_t"], _sigmoid(b))
-        np.testing.assert_allclose(rec["h_t"], _sigmoid(b) * np.tanh(c))
     _check_positions(w)
 
 
@@ -207,29 +187,6 @@ def test_step_explorer_live_mode_recomputes_with_the_previous_state() -> None:
     expected = widgets.step_numbers(w.values[w.slider.index], 0.3, -1.5)
     assert f"c_t = {expected['c_t']:.2f}" in w.alts[w.slider.index]
     assert f"c_t = {expected['c_t']:.2f}" in w.stack.children[w.slider.index].value
-
-
-def test_gradient_explorer_with_given_curves() -> None:
-    def curves(b_f: float) -> dict:
-        k = np.arange(10)
-        return {"RNN": 0.5**k, "LSTM": torch.tensor(_sigmoid(b_f) ** k)}
-
-    w = widgets.gradient_explorer(curves, values=[0.0, 2.0])
-    np.testing.assert_allclose(w.records[1]["LSTM"], _sigmoid(2.0) ** np.arange(10))
-    assert "b_f = 2.00" in w.alts[1] and "LSTM ends at" in w.alts[1]
-    _check_positions(w)
-    with pytest.raises(TypeError, match="curves"):
-        widgets.gradient_explorer(curves, hidden_size=4)
-
-
-def test_gradient_explorer_default_uses_the_gradient_experiments() -> None:
-    from lstm_course import gradients
-
-    kw = {"hidden_size": 4, "input_size": 2, "seeds": (0,), "batch_size": 2}
-    w = widgets.gradient_explorer(values=[0.0, 3.0], T=8, **kw)
-    np.testing.assert_allclose(w.records[0]["RNN"], gradients.rnn_gradient_norms(8, **kw)[::-1])
-    np.testing.assert_allclose(w.records[1]["LSTM"], gradients.lstm_gradient_norms(8, forget_bias=3.0, **kw).h[::-1])
-    assert w.records[1]["LSTM"][-1] > w.records[0]["LSTM"][-1]  # a larger forget bias keeps more gradient
 
 
 def test_keep_write_numbers_are_the_coupled_trade_off() -> None:
