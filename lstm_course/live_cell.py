@@ -140,8 +140,8 @@ _DEFAULT_UNIT = _unit(W_f_h=0.5, W_f_x=-1.0, b_f=1.0, W_i_h=0.5, W_i_x=1.5, W_c_
 # ------------------------------------------------------------------------------------------------ the numbers
 
 
-def _range(name: str) -> tuple[float, float]:
-    return RANGES[name] if name in RANGES else RANGES[name[0]]
+def _range(name: str, limits: Mapping[str, tuple[float, float]] = RANGES) -> tuple[float, float]:
+    return limits[name] if name in limits else limits[name[0]]
 
 
 def params_from_weights(weights: CellWeights) -> dict[str, float]:
@@ -159,7 +159,8 @@ def params_from_weights(weights: CellWeights) -> dict[str, float]:
     return out
 
 
-def _check_params(params: Mapping[str, Any], arg: str, allowed: Sequence[str] = PARAM_NAMES) -> dict[str, float]:
+def _check_params(params: Mapping[str, Any], arg: str, allowed: Sequence[str] = PARAM_NAMES,
+                  limits: Mapping[str, tuple[float, float]] = RANGES) -> dict[str, float]:
     """Known names, finite numbers inside the controls' ranges; else a ValueError that names the fix."""
     if not isinstance(params, Mapping):
         raise TypeError(f"`{arg}` must be a dict like {{'b_f': 2.0, 'x_t': 0.5}}; got {type(params).__name__}.")
@@ -168,7 +169,7 @@ def _check_params(params: Mapping[str, Any], arg: str, allowed: Sequence[str] = 
         if name not in allowed:
             raise ValueError(f"`{arg}` has unknown name {name!r}; use names from {list(allowed)}.")
         v = float(value)
-        lo, hi = _range(name)
+        lo, hi = _range(name, limits)
         if not (math.isfinite(v) and lo <= v <= hi):
             raise ValueError(f"`{arg}[{name!r}]` = {value!r} is outside the control's range [{lo:g}, {hi:g}].")
         out[name] = v
@@ -328,6 +329,7 @@ def cell_explorer(
     rows: Iterable[str] = ("x_t", "f_t", "i_t", "o_t", "c_t", "h_t"),
     title: str | None = None,
     note: str | None = None,
+    weight_range: float | None = None,
 ) -> CellExplorer:
     """A live one-unit LSTM cell: the diagram with every wire's value, a control for each input, weight and
     bias, presets, and a sequence mode with a strip chart; computed in the browser as the reader drags.
@@ -343,10 +345,11 @@ def cell_explorer(
     - ``params``: values of :data:`PARAM_NAMES`, e.g. ``{"b_o": -6.0, "x_t": 0.5}``.
 
     ``unit2``: gate weights of a second unit (shows two units). ``step``: the step shown first (1-based).
-    ``rows``: the strip chart's rows, from :data:`STRIP_ROWS`. ``title``: a line above the explorer; ``note``: the
-    line under the sequence controls (default: the ``sequence`` preset's note). Returns a :class:`CellExplorer`;
-    display it (last line of a cell). Its ``records`` hold what it shows then, computed by
-    :func:`lstm_course.cell.lstm_step`.
+    ``weight_range``: how far the weight and bias controls reach, ``±weight_range`` (default ±10, :data:`RANGES`),
+    for a cell with larger numbers. ``rows``: the strip chart's rows, from :data:`STRIP_ROWS`. ``title``: a line
+    above the explorer; ``note``: the line under the sequence controls (default: the ``sequence`` preset's note).
+    Returns a :class:`CellExplorer`; display it (last line of a cell). Its ``records`` hold what it shows then,
+    computed by :func:`lstm_course.cell.lstm_step`.
     """
     if mode not in (None, "step", "sequence"):
         raise ValueError(f"`mode` must be 'step' or 'sequence'; got {mode!r}.")
@@ -361,6 +364,13 @@ def cell_explorer(
     if bad or not rows:
         raise ValueError(f"`rows` must be a non-empty list from {list(STRIP_ROWS)}; got {rows}.")
     mode = mode or ("sequence" if sequence is not None or xs is not None else "step")
+    limits = dict(RANGES)
+    if weight_range is not None:
+        if isinstance(weight_range, bool) or not isinstance(weight_range, (int, float)) \
+                or not math.isfinite(weight_range) or weight_range <= 0:
+            raise ValueError(f"`weight_range` must be a positive number (the controls then reach ±weight_range); "
+                             f"got {weight_range!r}.")
+        limits["W"] = limits["b"] = (-float(weight_range), float(weight_range))
 
     unit1 = {**_STATE, **_DEFAULT_UNIT}
     units = [unit1, dict(_DEFAULT_UNIT)]
@@ -373,11 +383,11 @@ def cell_explorer(
     if preset is not None:
         units[0] = {**units[0], **PRESETS[preset]["params"]}
     if weights is not None:
-        units[0].update(_check_params(params_from_weights(weights), "weights", PARAM_NAMES[3:]))
-    units[0].update(_check_params(params or {}, "params"))
+        units[0].update(_check_params(params_from_weights(weights), "weights", PARAM_NAMES[3:], limits))
+    units[0].update(_check_params(params or {}, "params", limits=limits))
     two_units = sequence is not None and len(SEQUENCES[sequence]["units"]) > 1
     if unit2 is not None:
-        units[1] = {**units[1], **_check_params(unit2, "unit2", PARAM_NAMES[3:])}
+        units[1] = {**units[1], **_check_params(unit2, "unit2", PARAM_NAMES[3:], limits)}
         two_units = True
     if xs is not None:
         seq_xs = [float(x) for x in xs]
@@ -389,7 +399,7 @@ def cell_explorer(
 
     config: dict[str, Any] = {
         "mode": mode, "units": units, "two_units": two_units, "xs": seq_xs, "sequence": sequence, "step": step,
-        "rows": rows, "title": title, "note": note, "ranges": {k: list(v) for k, v in RANGES.items()},
+        "rows": rows, "title": title, "note": note, "ranges": {k: list(v) for k, v in limits.items()},
         "presets": PRESETS, "sequences": SEQUENCES,
     }
     if mode == "step":
