@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -231,13 +234,20 @@ def test_plot_cell_trajectory_draws_c_f_and_kept_fraction() -> None:
     f = torch.full((10,), 0.9)
     c = torch.cumprod(f, 0)
     ax = viz.plot_cell_trajectory(c, f)
-    assert len(ax.lines) == 4  # c_t, f_t, prod f, the zero line
+    assert len(ax.lines) == 2  # c_t and the zero line, on the c_t axis
     np.testing.assert_allclose(ax.lines[0].get_ydata(), c.numpy(), rtol=1e-6)
+    share = ax._lstm_share_axes  # f_t and the share kept are fractions: their own 0-1 axis, not c_t's
+    assert share is not ax and share.get_ylim() == (-0.05, 1.05) and "share kept" in share.get_ylabel()
+    assert len(share.lines) == 2 and "c_t" in ax.get_ylabel()
+    np.testing.assert_allclose(share.lines[0].get_ydata(), f.numpy(), rtol=1e-6)
     # the share of c_1 kept until step t: ∏_{j=2}^{t} f_j, as the book writes c_T = c_1 ∏_{t=2}^{T} f_t
-    np.testing.assert_allclose(ax.lines[2].get_ydata(), 0.9 ** np.arange(10), rtol=1e-6)
-    np.testing.assert_allclose(ax.lines[2].get_ydata(), (c / c[0]).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(share.lines[1].get_ydata(), 0.9 ** np.arange(10), rtol=1e-6)
+    np.testing.assert_allclose(share.lines[1].get_ydata(), (c / c[0]).numpy(), rtol=1e-5)
     assert "j = 2 to t" in viz.figure_alt(ax)
-    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == [r"$c_t$", r"$f_t$"]
+    legend = ax.get_legend()  # under the axes: its box lies below the axes' box, over no data
+    assert [t.get_text() for t in legend.get_texts()][:2] == [r"$c_t$", r"$f_t$"]
+    ax.figure.canvas.draw()
+    assert legend.get_window_extent().y1 < ax.get_window_extent().y0
     ax2 = viz.plot_cell_trajectory(np.zeros((5, 3)))
     assert len(ax2.lines) == 3 + 1
     with pytest.raises(ValueError, match="`f`"):
@@ -386,3 +396,95 @@ def test_plot_spread_draws_mean_and_range_per_group() -> None:
     assert "RNN from 0.60 to 0.25" in viz.figure_alt(ax)
     with pytest.raises(ValueError, match="every row needs"):
         viz.plot_spread([{"length": 1, "mean": 0.5}], "length")
+
+
+def _drawn_tick_boxes(ax) -> list:
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+
+
+def test_gate_heatmaps_fit_the_text_column_with_ticks_apart() -> None:
+    # Six (40, 4) panels: a grid two panels wide, 6.8 in (the book's 688 px column at 100 dpi), 10 pt ticks that
+    # do not run together ("10152025303540" was the bug of one 1449 px row).
+    gates = {k: np.random.default_rng(0).random((40, 4)) for k in ("f_t", "i_t", "c_tilde", "o_t", "c_t", "h_t")}
+    fig = viz.plot_gate_heatmaps(gates)
+    assert fig.get_size_inches()[0] <= 6.9
+    panels = [a for a in fig.axes if a.get_title()]
+    assert len(panels) == 6 and len({round(a.get_position().x0, 2) for a in panels}) == 2
+    for a in panels:
+        boxes = _drawn_tick_boxes(a)
+        assert len(boxes) >= 3
+        assert all(b.x1 + 4 < c.x0 for b, c in zip(boxes, boxes[1:], strict=False)), a.get_title()
+    assert viz.smallest_text_pt(fig) >= 10
+    with pytest.raises(ValueError, match="ncols"):
+        viz.plot_gate_heatmaps(gates, ncols=0)
+    plt.close("all")
+
+
+def test_step_ticks_max_ticks() -> None:
+    assert viz.step_ticks(40, 5) == [1, 10, 20, 30, 40]
+    assert len(viz.step_ticks(40)) <= viz.MAX_TICKS
+    with pytest.raises(ValueError, match="max_ticks"):
+        viz.step_ticks(40, 1)
+
+
+def test_spread_panels_keep_equal_groups_apart() -> None:
+    # Three groups with the same means drew one line over the other; as panels each has its own axes.
+    rows = [{"kind": k, "length": T, "mean": 1.0, "min": 1.0, "max": 1.0} for k in ("lstm", "gru", "peephole")
+            for T in (10, 30)]
+    first = viz.plot_spread(rows, "length", by="kind", chance=0.25, title="t")
+    fig = first.figure
+    shown = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_title() for a in shown] == ["lstm", "gru", "peephole"]
+    for a in shown:  # its own group in colour (with markers), the others thin and grey behind
+        coloured = [ln for ln in a.lines if ln.get_marker() == "o"]
+        assert len(coloured) == 1 and list(coloured[0].get_ydata()) == [1.0, 1.0]
+    assert "one panel per model" in viz.figure_alt(fig) and fig.get_size_inches()[0] <= 6.9
+    assert viz.smallest_text_pt(fig) >= 10
+    with pytest.raises(ValueError, match="panels"):
+        viz.plot_spread(rows, "length", panels=True)
+    plt.close("all")
+
+
+def test_png_records_its_smallest_text() -> None:
+    from lstm_course.viz import _textsize
+
+    ax = viz.plot_activation("sigmoid", mark=0.5)
+    png = viz.to_png_bytes(ax, dpi=72, close=False)
+    record = viz.read_text_record(png)
+    assert record == {"smallest_text_px": viz.smallest_text_pt(ax.figure), "dpi": 72.0,
+                      "smallest_text_pt": viz.smallest_text_pt(ax.figure)}
+    ax.legend(fontsize=6)  # a smaller text anywhere is what the record reports
+    assert viz.read_text_record(viz.to_png_bytes(ax, dpi=144)) == {"smallest_text_px": 12.0, "dpi": 144.0,
+                                                                   "smallest_text_pt": 6.0}
+    from PIL import Image  # the record leaves a valid PNG
+
+    Image.open(io.BytesIO(png)).verify()
+    # Axes switched off draw no tick labels: they do not count.
+    diagram = viz.draw_cell()
+    diagram.figure.canvas.draw()
+    assert viz.smallest_text_pt(diagram.figure) == min(t.get_fontsize() for t in diagram.texts)
+    with pytest.raises(ValueError, match="png"):
+        _textsize.with_text_record(b"not a png", diagram.figure, 100)
+    plt.close("all")
+
+
+def test_notebook_png_formatter_records_text_size() -> None:
+    # The inline backend's PNG formatter for figures, as IPython installs it, then wrapped as in a kernel.
+    from IPython.core.formatters import DisplayFormatter
+    from IPython.core.pylabtools import select_figure_formats
+
+    from lstm_course.viz import _textsize
+
+    class Shell:
+        display_formatter = DisplayFormatter()
+
+    shell = Shell()
+    select_figure_formats(shell, {"png"}, bbox_inches="tight")
+    assert _textsize._wrap_png_formatter(shell) and _textsize._wrap_png_formatter(shell)  # idempotent
+    ax = viz.plot_gradient_norms({"a": [1.0, 0.5]})
+    data = shell.display_formatter.formatters["image/png"](ax.figure)
+    record = viz.read_text_record(base64.b64decode(data) if isinstance(data, str) else data)
+    assert record is not None and record["smallest_text_pt"] == 10.0 and record["dpi"] == ax.figure.dpi
+    plt.close("all")

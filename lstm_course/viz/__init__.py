@@ -25,7 +25,7 @@ writes each view's ``figure_alt`` into its ``<img alt>``.
 from __future__ import annotations
 
 # Re-exported for the chapters, widgets and tests that read them as ``viz.<name>``.
-from ._base import CELL_PARTS, figure_alt, set_alt, step_ticks, to_numpy, to_png_bytes
+from ._base import CELL_PARTS, figure_alt, legend_below, set_alt, step_ticks, to_numpy, to_png_bytes
 from ._base import FACE as FACE
 from ._base import GATE_RANGES as GATE_RANGES
 from ._base import GREY as GREY
@@ -35,6 +35,8 @@ from ._base import MAX_TICKS as MAX_TICKS
 from ._base import SYMBOLS as SYMBOLS
 from ._base import _fmt as _fmt
 from ._diagram import BACKWARD_SYMBOLS as BACKWARD_SYMBOLS
+from ._textsize import install_notebook_record as _install_notebook_record
+from ._textsize import read_text_record, smallest_text_pt
 from .cells import GRU_PARTS, draw_cell, draw_gru_cell
 from .cells import GRU_SYMBOLS as GRU_SYMBOLS
 from .plots import (
@@ -48,6 +50,8 @@ from .plots import (
 )
 from .stacked import draw_stacked_lstm, stacked_shapes
 
+_install_notebook_record()  # in a Jupyter kernel, shown figures record their smallest text size (see _textsize)
+
 __all__ = [
     "CELL_PARTS",
     "GRU_PARTS",
@@ -55,6 +59,7 @@ __all__ = [
     "draw_gru_cell",
     "draw_stacked_lstm",
     "figure_alt",
+    "legend_below",
     "plot_activation",
     "plot_cell_trajectory",
     "plot_gate_heatmaps",
@@ -62,7 +67,9 @@ __all__ = [
     "plot_gradient_norms",
     "plot_learning_curves",
     "plot_spread",
+    "read_text_record",
     "set_alt",
+    "smallest_text_pt",
     "stacked_shapes",
     "step_ticks",
     "to_numpy",

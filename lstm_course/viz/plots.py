@@ -11,7 +11,20 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ._base import CELL_PARTS, FACE, GATE_RANGES, MAX_TICKS, SYMBOLS, _fmt, _new_axes, set_alt, step_ticks, to_numpy
+from ._base import (
+    CELL_PARTS,
+    FACE,
+    GATE_RANGES,
+    LEGEND_SIZE,
+    MAX_TICKS,
+    SYMBOLS,
+    _fmt,
+    _new_axes,
+    legend_below,
+    set_alt,
+    step_ticks,
+    to_numpy,
+)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -57,7 +70,7 @@ def plot_activation(
         # a rising curve leaves the upper-left corner empty
         ax.text(0.03, 0.95, txt, transform=ax.transAxes, ha="left", va="top", color="#d62728", fontsize=11)
         alt += f" Marked: z = {zm:.2f} gives {ym:.2f}."
-    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    ax.legend(loc="lower right", fontsize=LEGEND_SIZE, frameon=False)  # a rising curve leaves it empty
     ax.grid(alpha=0.3)
     set_alt(ax, alt)
     return ax
@@ -112,8 +125,13 @@ def plot_gate_heatmaps(
     *,
     ax: Axes | None = None,
     keys: Sequence[str] | None = None,
+    ncols: int | None = None,
 ) -> Figure:
     """Heatmaps of every gate over time: one panel per key, time :math:`t = 1 \\ldots T` across, unit up.
+
+    The panels fill a grid ``ncols`` wide (default: as many 3.2-inch columns as the figure has, at most 2 for the
+    default figure, 6.8 inches wide like the book's text column), so that the tick labels stay 10 pt and apart
+    when the page shows the figure at the column's width; each time axis gets as many ticks as its width holds.
 
     ``gates``: dict of ``(T, H)`` arrays (as the LSTM layer returns them: ``f_t, i_t, c_tilde, o_t, c_t,
     h_t``; a ``(T, B, H)`` value uses batch element 0); row ``t - 1`` is step :math:`t`, so the first
@@ -138,12 +156,24 @@ def plot_gate_heatmaps(
         arrays[k] = a
     if fig is None and ax is not None:
         fig = ax.figure
+    n = len(arrays)
+    if ncols is not None and (not isinstance(ncols, int) or ncols < 1):
+        raise ValueError(f"`ncols` must be a positive int (panels per row) or None; got {ncols!r}.")
     if fig is None:
-        fig = plt.figure(figsize=(2.3 * len(arrays) + 0.8, 3.2))
-    fig.set_facecolor(FACE)
-    axes = fig.subplots(1, len(arrays), squeeze=False)[0] if not fig.axes else None
-    if axes is None:
+        cols = min(n, ncols or 2)
+        rows = -(-n // cols)
+        fig = plt.figure(figsize=(6.8 if cols > 1 else 3.6, 2.4 * rows + 0.2))
+    if fig.axes:
         raise ValueError("`fig` must be an empty Figure (plot_gate_heatmaps adds one Axes per gate).")
+    fig.set_facecolor(FACE)
+    cols = min(n, ncols or max(1, int(fig.get_size_inches()[0] // 3.2)))
+    rows = -(-n // cols)
+    grid = fig.subplots(rows, cols, squeeze=False).reshape(-1)
+    for spare in grid[n:]:
+        spare.set_visible(False)
+    axes = grid[:n]
+    panel_inches = fig.get_size_inches()[0] / cols - 0.9  # less the colour bar and the unit axis
+    max_ticks = int(max(3, min(MAX_TICKS, panel_inches / 0.45)))
     ranges = []
     for a, (k, arr) in zip(axes, arrays.items(), strict=True):
         lo, hi = GATE_RANGES.get(k, (float(arr.min()), float(arr.max())))
@@ -156,12 +186,14 @@ def plot_gate_heatmaps(
         im = a.imshow(arr.T, aspect="auto", origin="lower", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest",
                       extent=(0.5, T + 0.5, -0.5, H - 0.5))
         a.set_title(SYMBOLS.get(k, k), fontsize=13)
-        a.set_xlabel("step $t$")
-        a.set_xticks(step_ticks(T))
-        a.yaxis.set_major_locator(MaxNLocator(nbins=MAX_TICKS - 1, integer=True, min_n_ticks=1))
+        if a in grid[(rows - 1) * cols:] or a is axes[-1] or a in grid[n - cols:n]:
+            a.set_xlabel("step $t$")
+        a.set_xticks(step_ticks(T, max_ticks))
+        a.yaxis.set_major_locator(MaxNLocator(nbins=max_ticks - 1, integer=True, min_n_ticks=1))
         fig.colorbar(im, ax=a, fraction=0.08, pad=0.03)
         ranges.append(f"{k} from {arr.min():.2g} to {arr.max():.2g} (colour scale {lo:.2g} to {hi:.2g})")
-    axes[0].set_ylabel("unit")
+    for a in axes[::cols]:
+        a.set_ylabel("unit")
     fig.tight_layout()
     T, H = next(iter(arrays.values())).shape
     set_alt(fig, f"Heatmaps of {', '.join(arrays)} over steps t = 1 to {T} (across) and {H} units (up); "
@@ -175,12 +207,14 @@ def plot_cell_trajectory(
     ax: Axes | None = None,
     *,
     title: str | None = None,
+    legend: bool = True,
 ) -> Axes:
     """The cell state :math:`c_t` over steps :math:`t = 1 \\ldots T` (``(T,)`` or ``(T, H)``) and, if given, the
     forget gate :math:`f_t` and the fraction of the first step's memory :math:`c_1` that the forget gates keep
     until step :math:`t`, :math:`\\prod_{j=2}^{t} f_j` (the gates of steps 2 to :math:`t`; 1 at :math:`t = 1`),
     the book's :math:`c_T = c_1 \\prod_{t=2}^{T} f_t` when nothing more is written. With ``(T, H)``
-    gates, the mean over units is used.
+    gates, the mean over units is used. :math:`c_t` is read on the left axis; :math:`f_t` and the share kept,
+    fractions from 0 to 1, on their own axis on the right (``ax._lstm_share_axes``).
     """
     c_arr = to_numpy(c, "c")
     if c_arr.ndim == 1:
@@ -194,6 +228,12 @@ def plot_cell_trajectory(
         ax.plot(steps, c_arr[:, u], "-o", color=CELL_PARTS["cell"], markersize=3, linewidth=2,
                 alpha=1.0 if c_arr.shape[1] == 1 else 0.7, label=SYMBOLS["c_t"] if u == 0 else None)
     alt = f"Cell state c_t over {T} steps"
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.set_xticks(step_ticks(T))
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel(r"cell state $c_t$", color=CELL_PARTS["cell"])
+    ax.grid(alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
     if f is not None:
         f_arr = to_numpy(f, "f")
         if f_arr.ndim == 1:
@@ -202,16 +242,20 @@ def plot_cell_trajectory(
             raise ValueError(f"`f` must have as many steps as `c` ({T}); got shape {f_arr.shape}.")
         f_mean = f_arr.mean(axis=1)  # (T,)
         kept = np.cumprod(np.concatenate([[1.0], f_mean[1:]]))  # (T,) ∏_{j=2}^{t} f_j: 1, f_2, f_2 f_3, …
-        ax.plot(steps, f_mean, "--", color=CELL_PARTS["forget"], linewidth=1.5, label=r"$f_t$")
-        ax.plot(steps, kept, ":", color="#555555", linewidth=2, label=r"$\prod_{j=2}^{t} f_j$ (kept of $c_1$)")
-        alt += (f", with the forget gate f_t and the fraction of the first step's memory kept, the product of "
-                f"f_j for j = 2 to t (ends at {kept[-1]:.2g})")
-    ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.set_xticks(step_ticks(T))
-    ax.set_xlabel("step $t$")
-    ax.set_ylabel("value")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, frameon=False, loc="best")
+        # f_t and the share kept are fractions, not cell states: they get their own axis, on the right, 0 to 1.
+        share = ax.twinx()
+        share.plot(steps, f_mean, "--", color=CELL_PARTS["forget"], linewidth=1.5, label=r"$f_t$")
+        share.plot(steps, kept, ":", color="#555555", linewidth=2.2,
+                   label=r"$f_2 \cdots f_t$: share of $c_1$ kept")
+        share.set_ylim(-0.05, 1.05)
+        share.set_ylabel("gate, share kept (0 to 1)", color="#555555")
+        ax._lstm_share_axes = share  # type: ignore[attr-defined]
+        more_h, more_l = share.get_legend_handles_labels()
+        handles, labels = handles + more_h, labels + more_l
+        alt += (f", and on a separate 0-to-1 axis on the right the forget gate f_t and the fraction of the first "
+                f"step's memory kept, the product of f_j for j = 2 to t (ends at {kept[-1]:.2g})")
+    if legend:  # under the axes, never over the lines; ``legend=False`` for all but one of several panels
+        legend_below(ax, handles, labels)
     if title:
         ax.set_title(title)
     set_alt(ax, alt + f"; c_t goes from {c_arr[0].mean():.2f} to {c_arr[-1].mean():.2f}.")
@@ -241,7 +285,7 @@ def plot_gradient_norms(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, frameon=False)
+    legend_below(ax)
     if title:
         ax.set_title(title)
     set_alt(ax, f"Gradient norm against steps back{' (log scale)' if log else ''}: " + "; ".join(ends) + ".")
@@ -282,7 +326,7 @@ def plot_learning_curves(
     ax.set_xlabel("training step")
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, frameon=False)
+    legend_below(ax)
     if title:
         ax.set_title(title)
     set_alt(ax, f"Learning curves, {metric} against training step: " + "; ".join(ends) + ".")
@@ -301,12 +345,17 @@ def plot_spread(
     xlabel: str | None = None,
     ylabel: str = "accuracy",
     title: str | None = None,
+    panels: bool | None = None,
 ) -> Axes:
     """Mean and spread over seeds: one line per group ``by`` (or one line), the mean as markers and a bar
     from the lowest to the highest seed.
 
     ``rows``: dicts with ``x``'s value, ``mean``, ``min``, ``max`` (and ``by``'s), as
     :func:`lstm_course.variant_sweep.summarise` returns them. ``labels`` maps group values to legend text.
+
+    ``panels``: one small panel per group (the other groups drawn thin and grey behind it), so that groups with
+    the same numbers do not hide one another; the default when there are three groups or more and ``ax`` is
+    ``None``. Then the first panel is returned and the Figure holds the alt text.
     """
     if not rows:
         raise ValueError("`rows` must be a non-empty list of dicts with the x value, 'mean', 'min' and 'max'.")
@@ -314,10 +363,17 @@ def plot_spread(
         missing = {x, "mean", "min", "max", *([by] if by else [])} - set(r)
         if missing:
             raise ValueError(f"every row needs {sorted(missing)}; got keys {sorted(r)}.")
-    ax = _new_axes(ax, (6.4, 3.6))
     groups: dict[Any, list[Mapping[str, Any]]] = {}
     for r in rows:
         groups.setdefault(r[by] if by else None, []).append(r)
+    if panels is None:
+        panels = ax is None and by is not None and len(groups) >= 3
+    if panels:
+        if ax is not None or not by:
+            raise ValueError("`panels=True` draws its own figure from the groups of `by`: pass no `ax`, and `by`.")
+        return _spread_panels(groups, x, labels=labels, chance=chance, xlabel=xlabel or x, ylabel=ylabel,
+                              title=title)
+    ax = _new_axes(ax, (6.4, 3.6))
     n = len(groups)
     xs_all = sorted({r[x] for r in rows})
     width = (min(np.diff(xs_all)) if len(xs_all) > 1 else 1.0) * 0.35
@@ -339,9 +395,64 @@ def plot_spread(
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     if by or chance is not None:  # beside the plot: the lines fill the whole range of the axes
-        ax.legend(fontsize=9, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     if title:
         ax.set_title(title)
     set_alt(ax, f"{ylabel} against {xlabel or x}, mean over seeds with bars from the lowest to the highest seed: "
             + "; ".join(ends) + ".")
     return ax
+
+
+def _spread_panels(groups: Mapping[Any, list[Mapping[str, Any]]], x: str, *, labels: Mapping[Any, str] | None,
+                   chance: float | None, xlabel: str, ylabel: str, title: str | None) -> Axes:
+    """:func:`plot_spread` as small multiples: a grid three panels wide, one group per panel."""
+    n = len(groups)
+    cols = min(n, 3)
+    nrows = -(-n // cols)
+    fig = plt.figure(figsize=(6.8, 2.3 * nrows + 0.5))
+    fig.set_facecolor(FACE)
+    grid = fig.subplots(nrows, cols, squeeze=False, sharex=True, sharey=True).reshape(-1)
+    for spare in grid[n:]:
+        spare.set_visible(False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    series = {}
+    for group, members in groups.items():
+        members = sorted(members, key=lambda r: r[x])
+        series[group] = (np.array([r[x] for r in members], dtype=float), np.array([r["mean"] for r in members]),
+                         np.array([r["min"] for r in members]), np.array([r["max"] for r in members]))
+    xs_all = sorted({float(v) for xv, *_ in series.values() for v in xv})
+    ends = []
+    for k, (a, (group, (xv, mean, lo, hi))) in enumerate(zip(grid, series.items(), strict=False)):
+        a.set_facecolor(FACE)
+        for other, (ox, om, _, _) in series.items():
+            if other != group:
+                a.plot(ox, om, color="#c8c8c8", linewidth=1.2, zorder=1)
+        label = (labels or {}).get(group, str(group))
+        a.errorbar(xv, mean, yerr=[mean - lo, hi - mean], marker="o", markersize=5, linewidth=2, capsize=3,
+                   color=colours[k % len(colours)], zorder=3)
+        if chance is not None:
+            a.axhline(chance, color="#777777", linestyle=":", linewidth=1.5, zorder=2)
+        a.set_title(label, fontsize=11)
+        a.grid(alpha=0.3)
+        ends.append(f"{label} from {mean[0]:.2f} to {mean[-1]:.2f}")
+    first = grid[0]
+    if ylabel == "accuracy":
+        first.set_ylim(-0.02, 1.05)
+    first.set_xticks(xs_all)
+    first.set_xticklabels([f"{v:g}" for v in xs_all])
+    for a in grid[:n]:
+        a.tick_params(labelsize=10)
+    for a in grid[:n:cols]:
+        a.set_ylabel(ylabel)
+    for a in grid[max(0, n - cols):n]:
+        a.set_xlabel(xlabel)
+        a.xaxis.set_tick_params(labelbottom=True)
+    note = f"dotted line: chance ({chance:g})" if chance is not None else ""
+    if title or note:
+        fig.suptitle("\n".join(t for t in (title, note) if t), fontsize=11)
+    fig.tight_layout()
+    set_alt(first, "")
+    set_alt(fig, f"{ylabel} against {xlabel}, one panel per model (the other models in grey behind it), mean over "
+            "seeds with bars from the lowest to the highest seed: " + "; ".join(ends) + "."
+            + (f" A dotted line marks chance, {chance:g}." if chance is not None else ""))
+    return first
