@@ -16,7 +16,9 @@ them as they are:
 
 Before that, ``assign`` rewrites each solution notebook's question headings ("(4 points)")
 and nbgrader cell metadata from the exercise module, the one place points live
-(:mod:`lstm_course.notebook_cells`), so ``solutions/`` and ``exercises/`` both follow it.
+(:mod:`lstm_course.notebook_cells`), so ``solutions/`` and ``exercises/`` both follow it, and
+points every chapter link (``../book/02_forget_gate.ipynb``) at the chapter's page on the
+published site (:func:`site_address`), so the link still works in a notebook downloaded on its own.
 """
 
 from __future__ import annotations
@@ -30,11 +32,39 @@ import nbformat
 
 from .notebook_cells import annotate
 
-__all__ = ["annotated_solution", "assign", "exercise_of", "render_exercise", "stub_source"]
+__all__ = ["annotated_solution", "assign", "exercise_of", "render_exercise", "site_address", "site_links",
+           "stub_source"]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 STUB_MESSAGE = "Write your answer here, then run the check below."
+#: ``repository: url: https://github.com/<owner>/<name>`` in ``_config.yml``, the one place the URL lives.
+_REPOSITORY_URL = re.compile(r"^repository:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+url:[ \t]*(?P<url>\S+)", re.M)
+#: A markdown link to a chapter: ``](../book/<page>.ipynb)`` or ``](<any site>/book/<page>.html)``.
+_CHAPTER_LINK = re.compile(r"\]\((?:\.\./book/|https?://[^)\s]*?/book/)(?P<page>[\w-]+)\.(?:ipynb|html)(?P<anchor>#[^)\s]*)?\)")
+
+
+def site_address(root: str | Path = ".") -> str:
+    """The published site's address, ``https://<owner>.github.io/<name>/``, from ``repository.url`` in
+    ``root/_config.yml`` (GitHub Pages, as README "Publishing to GitHub Pages" sets it up).
+
+    Raises ``FileNotFoundError`` or ``ValueError`` naming the file and the fix.
+    """
+    config = Path(root) / "_config.yml"
+    if not config.exists():
+        raise FileNotFoundError(f"No {config}: run `lstm-course assign` from the repository root, where the book's "
+                                "_config.yml names the repository.")
+    m = _REPOSITORY_URL.search(config.read_text(encoding="utf-8"))
+    url = m.group("url").strip("\"'") if m else ""
+    parts = re.fullmatch(r"https://github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?/?", url)
+    if not parts:
+        raise ValueError(f"{config}: `repository.url` should be https://github.com/<owner>/<name>; got {url!r}.")
+    return f"https://{parts['owner'].lower()}.github.io/{parts['name']}/"
+
+
+def site_links(text: str, site: str) -> str:
+    """``text`` with every markdown link to a chapter pointed at its page on ``site``."""
+    return _CHAPTER_LINK.sub(lambda m: f"]({site}book/{m['page']}.html{m['anchor'] or ''})", text)
 
 
 def _regions(lines: list[str], begin: str, end: str, where: str) -> list[tuple[int, int]]:
@@ -125,12 +155,17 @@ def exercise_of(nb: nbformat.NotebookNode, path: Path) -> str:
     return str(meta.get("exercise") or path.stem) if isinstance(meta, dict) else path.stem
 
 
-def annotated_solution(path: Path) -> str:
-    """The text of the solution notebook at ``path`` with headings and nbgrader metadata from its exercise module."""
+def annotated_solution(path: Path, site: str | None = None) -> str:
+    """The text of the solution notebook at ``path`` with headings and nbgrader metadata from its exercise module,
+    and its chapter links pointed at ``site`` (unchanged when ``None``)."""
     from .exercises import get_exercise
 
     nb = nbformat.read(path, as_version=4)
     nb = annotate(nb, get_exercise(exercise_of(nb, path)), str(path))
+    if site is not None:
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = site_links(cell.source, site)
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"
 
@@ -139,16 +174,20 @@ def assign(source: str | Path = "solutions", dest: str | Path = "exercises", *, 
     """Update every ``source/<name>.ipynb`` (headings, nbgrader metadata) and write ``dest/<name>.ipynb``.
 
     With ``check=True`` nothing is written; returns the solution and exercise files that are
-    missing or differ from what would be written (an empty list means both are in sync).
+    missing or differ from what would be written (an empty list means both are in sync). Chapter links
+    point at the site named by the ``_config.yml`` next to ``source`` (:func:`site_address`); without one
+    (a copy of ``solutions/`` elsewhere) they are left as they are.
     """
     source, dest = Path(source), Path(dest)
+    root = source.resolve().parent
+    site = site_address(root) if (root / "_config.yml").exists() else None
     solutions = sorted(source.glob("*.ipynb"))
     if not solutions:
         raise FileNotFoundError(f"No notebooks in `source` ({source}); run from the repository root "
                                 "or pass --source.")
     stale: list[Path] = []
     for path in solutions:
-        solution_text = annotated_solution(path)
+        solution_text = annotated_solution(path, site)
         if path.read_text(encoding="utf-8") != solution_text:
             stale.append(path)
             if not check:

@@ -62,8 +62,10 @@ def test_every_question_has_a_kind_and_the_new_kinds_are_there():
     assert {q.kind for _, q in QUESTIONS} == set(KINDS)
     assert (DesignQuestion.kind, DebugQuestion.kind, PredictQuestion.kind) == ("design", "debug", "predict")
     assert len(DESIGN) >= 6 and len(DEBUG) >= 3 and len(PREDICT) >= 6
-    # at least one design question per gate chapter
-    assert {"forget_gate", "input_gate", "cell_update", "output_gate"} <= {t for t, _ in DESIGN}
+    # a design question in each gate chapter from the input gate on: a designed cell writes (i_t, c̃_t) and keeps
+    # (f_t), so none belongs to the forget gate's exercise, which comes before the input gate is taught
+    assert {"input_gate", "cell_update", "output_gate"} <= {t for t, _ in DESIGN}
+    assert "forget_gate" not in {t for t, _ in DESIGN}
 
 
 # ------------------------------------------------------------------ design
@@ -71,9 +73,9 @@ def test_every_question_has_a_kind_and_the_new_kinds_are_there():
 
 #: A second correct answer per design question, different from the module's solution.
 ALTERNATIVES = {
-    ("forget_gate", "q4"): {"f": (0, 0, 7), "i": (0, 5, 8), "c": (0, 1.03, 0), "o": (0, 0, 5)},
-    ("forget_gate", "q5"): {"f": (0, 0, -16, 8), "i": (0, 0, -6, 6), "c": (0, 1.05, 0, 0), "o": (0, 0, 0, 3)},
-    ("input_gate", "q4"): {"f": (0, 0, 8), "i": (0, 100, -2), "c": (0, 1.02, 0), "o": (0, 0, -5)},
+    ("input_gate", "q4"): {"f": (0, 0, 7), "i": (0, 5, 8), "c": (0, 1.03, 0), "o": (0, 0, 5)},
+    ("cell_update", "q5"): {"f": (0, 0, -16, 8), "i": (0, 0, -6, 6), "c": (0, 1.05, 0, 0), "o": (0, 0, 0, 3)},
+    ("input_gate", "q5"): {"f": (0, 0, 8), "i": (0, 100, -2), "c": (0, 1.02, 0), "o": (0, 0, -5)},
     ("cell_update", "q4"): {"f": (0, 0, 12), "i": (0, 20, -10), "c": (0, 0, 5), "o": (0, 0, 1)},
     ("output_gate", "q4"): {"f": (0, 0, 0, 8), "i": (0, 0, 0, 7), "c": (0, 1.2, 0, 0), "o": (0, 0, 12, -6)},
     ("whole_cell", "q5"): {"f": [(0, 0, 0, 8), (0, 0, 0, -10)], "i": [(0, 30, 0, 10), (0, 0, 0, 10)],
@@ -110,7 +112,7 @@ def test_hidden_sequences_are_fresh_per_seed_reproducible_and_include_edge_cases
 
 
 def test_a_design_answer_can_be_a_cellweights():
-    q = _question("forget_gate", "q4")
+    q = _question("input_gate", "q4")
     t = lambda *v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
     weights = CellWeights(t([0.0, 0.0]), t(10.0), t([0.0, 0.0]), t(10.0), t([0.0, 1.0]), t(0.0), t([0.0, 0.0]),
                           t(0.0))
@@ -121,7 +123,7 @@ def test_a_design_answer_can_be_a_cellweights():
 
 def test_feedback_names_the_sequence_the_step_and_the_gate():
     """The issue's example: a marker that does not close the forget gate enough."""
-    q = _question("forget_gate", "q5")
+    q = _question("cell_update", "q5")
     weak = dict(q.answer, f=(0.0, 0.0, -10.5, 10.0))  # f = σ(-0.5) ≈ 0.38 on the marker
     verdict = q.judge_answer(weak, seed=0)
     assert not verdict.passed
@@ -149,12 +151,12 @@ def test_feedback_names_the_unit_of_a_two_unit_cell():
     ([0, 0, 10], "must be a dict of rows"),
 ])
 def test_a_malformed_design_answer_says_what_is_wrong(answer, why):
-    verdict = _question("forget_gate", "q4").judge_answer(answer, seed=0)
+    verdict = _question("input_gate", "q4").judge_answer(answer, seed=0)
     assert verdict.mistake == "malformed answer" and why in verdict.message, verdict.message
 
 
 def test_try_cell_prints_every_gate_at_every_step(capsys):
-    try_cell(_question("forget_gate", "q4").answer, [0.2, 0.0, 0.0])
+    try_cell(_question("input_gate", "q4").answer, [0.2, 0.0, 0.0])
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 4 and "f_t" in lines[0] and "c_t" in lines[0]
     assert lines[-1].split()[0] == "3" and lines[-1].split()[-2] == "0.197"  # c_3 = tanh(0.2) σ(10)^… ≈ 0.197
@@ -299,23 +301,30 @@ def _title(page: Path) -> str:
     return first.source.lstrip().splitlines()[0][2:].strip()
 
 
-LINK = re.compile(r"\[([^\]]+)\]\((\.\./book/[^)#]+\.ipynb)\)")
+def _chapter_links(text: str) -> list[tuple[str, Path]]:
+    """``(title, book/<page>.ipynb)`` of every link to a chapter's page on the site (``<site>book/<page>.html``)."""
+    from lstm_course.assign import site_address
+
+    site = re.escape(site_address(ROOT))
+    return [(title, ROOT / "book" / f"{page}.ipynb")
+            for title, page in re.findall(rf"\[([^\]]+)\]\({site}book/([\w-]+)\.html(?:#[^)]*)?\)", text)]
 
 
 @pytest.mark.parametrize("folder", ["solutions", "exercises"])
 def test_every_exercise_links_its_chapter_by_title_and_the_link_resolves(folder):
+    """Chapter links point at the site's page (they work in a notebook downloaded on its own), never at a path."""
     import nbformat
 
     toc = _toc_files()
     for topic in TOPICS:
         nb = nbformat.read(ROOT / folder / f"{topic}.ipynb", as_version=4)
         text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-        links = LINK.findall(text)
+        links = _chapter_links(text)
         assert links, f"{folder}/{topic}.ipynb links no chapter"
-        for title, href in links:
-            page = (ROOT / folder / href).resolve()
-            assert page.exists(), href
-            assert str(page.relative_to(ROOT).with_suffix("")) in toc, f"{href} is not a page of _toc.yml"
+        assert "../book/" not in text and "](book/" not in text, f"{folder}/{topic}.ipynb links a chapter by path"
+        for title, page in links:
+            assert page.exists(), page
+            assert str(page.relative_to(ROOT).with_suffix("")) in toc, f"{page} is not a page of _toc.yml"
             assert title == _title(page), (topic, title, _title(page))
 
 

@@ -198,11 +198,15 @@ class _Question:
         """Print the solution."""
         _emit(f"Solution ({self.name}):\n{self._solution}")
 
+    #: the result of the latest ``check`` (``None`` before the first); :meth:`Exercise.progress` adds them up
+    last: CheckResult | None = None
+
     def _report(self, verdict: Verdict) -> CheckResult:
         got = self.points if verdict.passed else 0.0
         mark = {"correct": "✔ Correct", "not_attempted": "… Not attempted yet"}.get(verdict.status, "✘ Not yet")
         _emit(f"{mark} — {self.name} ({self.title}), {got:g}/{self.points:g} points.\n{verdict.message}".rstrip())
-        return CheckResult(self.name, verdict, got, self.points)
+        self.last = CheckResult(self.name, verdict, got, self.points)
+        return self.last
 
 
 class ChoiceQuestion(_Question):
@@ -302,7 +306,7 @@ class CodeQuestion(_Question):
             if why:
                 return self._diagnose(c, got, f"On {self._case_name(c)}: {why}.", probes, passed_any)
             passed_any = True
-        return Verdict("correct", f"All {len(cases)} cases match.")
+        return Verdict("correct", _all_match(len(cases)))
 
     def _diagnose(self, call: Call, got: Any, why: str, probes: Sequence[tuple[Call, dict]],
                   passed_any: bool) -> Verdict:
@@ -373,12 +377,44 @@ class CodeQuestion(_Question):
         return _guard.forbidden_uses(tree, getattr(fn, "__name__", self.func_name), self.forbidden)
 
 
+def _all_match(n: int) -> str:
+    """"The case matches." / "Both cases match." / "All 3 cases match."."""
+    return "The case matches." if n == 1 else "Both cases match." if n == 2 else f"All {n} cases match."
+
+
 def _shape(a: Any) -> str:
     if isinstance(a, (torch.Tensor, np.ndarray)):
         return str(tuple(a.shape))
     if isinstance(a, tuple) and hasattr(a, "_fields"):
         return type(a).__name__
     return _short(a)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The points of an exercise as its checks last scored them: ``rows`` of ``(question, title, points, max,
+    status)`` (status ``None`` for a question not checked yet), their ``total`` and the exercise's ``max_points``."""
+
+    title: str
+    rows: tuple
+    total: float
+    max_points: float
+
+    def __str__(self) -> str:
+        width = max(len(title) for _, title, *_ in self.rows)
+        lines = [f"Your total so far in “{self.title}”, as each question's latest check scored it:"]
+        for name, title, got, most, status in self.rows:
+            mark = {"correct": "✔", None: "·"}.get(status, "✘")
+            state = {"correct": "correct", None: "not checked yet", "not_attempted": "not attempted"}.get(
+                status, "not yet")
+            lines.append(f"  {mark} {name:<3} {title:<{width}}  {got:g}/{most:g}  {state}")
+        lines.append(f"Total: {self.total:g} of {self.max_points:g} points.")
+        lines.append("The grader runs every question again on fresh hidden inputs, all or nothing per question, as "
+                     "each check above does; after you change an answer, run its check again, then this cell.")
+        return "\n".join(lines)
+
+    def _ipython_display_(self) -> None:  # printed already by Exercise.progress
+        return None
 
 
 @dataclass
@@ -392,3 +428,15 @@ class Exercise:
     @property
     def max_points(self) -> float:
         return float(sum(q.points for q in self.questions))
+
+    def progress(self) -> Progress:
+        """Print and return the points each question's latest ``check`` gave, question by question, and the total.
+
+        The points are the checker's own (all or nothing per question, as ``lstm-course grade`` scores); a question
+        not checked yet counts 0.
+        """
+        rows = tuple((q.name, q.title, 0.0 if q.last is None else q.last.points, float(q.points),
+                      None if q.last is None else q.last.verdict.status) for q in self.questions)
+        out = Progress(self.title, rows, float(sum(r[2] for r in rows)), self.max_points)
+        _emit(str(out))
+        return out

@@ -229,15 +229,29 @@ def explore(answer: Any, xs: Sequence[float]) -> Any:
 
     Opens :func:`lstm_course.cell_explorer` in sequence mode on ``xs`` with the designed cell's weights
     (its own defaults while the answer is not filled in); drag any weight and watch every step change.
-    The explorer's controls reach ±10: a cell with larger numbers is shown as a table (:func:`try_cell`).
+    The explorer's weight and bias controls reach ±10 (:data:`~lstm_course.live_cell.RANGES`); a cell with
+    larger numbers (a bias of 20, a weight of 50) gets controls that reach a little past its largest number,
+    and a printed line says so. A cell the explorer cannot show (two inputs, say) is printed as a table
+    (:func:`try_cell`) with the reason.
     """
-    from ..live_cell import cell_explorer  # the explorer's HTML and scripts, only when asked for
+    from ..live_cell import RANGES, cell_explorer  # the explorer's HTML and scripts, only when asked for
 
-    weights = None
+    weights, reach = None, None
     if answer is not None and answer is not Ellipsis:
-        weights = design_weights(answer, 1, 1, "answer")
+        try:
+            weights = design_weights(answer, 1, 1, "answer")
+        except ValueError as exc:
+            _emit(f"The live explorer shows a one-unit cell with one input; {exc} Here is every step as a table:")
+            try_cell(answer, xs)
+            return None
+        largest = max(float(t.abs().max()) for t in weights)
+        default = RANGES["W"][1]
+        if largest > default:
+            reach = float(10 * math.ceil(largest / 10))  # the next multiple of 10 at or above the largest number
+            _emit(f"Your cell's largest number is {largest:g}, beyond the explorer's usual ±{default:g}: its weight "
+                  f"and bias controls reach ±{reach:g} here.")
     try:
-        return cell_explorer(weights=weights, xs=list(xs), title="Your cell")
+        return cell_explorer(weights=weights, xs=list(xs), title="Your cell", weight_range=reach)
     except ValueError as exc:
         _emit(f"The live explorer cannot show this cell ({exc}); here is every step as a table:")
         try_cell(answer, xs)

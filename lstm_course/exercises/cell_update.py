@@ -2,7 +2,8 @@
 
 The chapter is "The cell-state update".
 
-Code and multiple choice (q1-q3), a counter to design by hand (q4), two predictions (q5, q6).
+Code and multiple choice (q1-q3), two cells to design by hand (q4 counts the ones, q5 wipes its memory on a
+marker), two predictions (q6, q7).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import math
 import torch
 
 from .. import cell
-from ._behaviours import CountOnes
+from ._behaviours import CountOnes, Wipe
 from ._core import ChoiceQuestion, CodeQuestion, Exercise, Mistake
 from ._design import DesignQuestion
 from ._predict import PredictQuestion, Slip
 
-__all__ = ["EXERCISE", "q1", "q2", "q3", "q4", "q5", "q6"]
+__all__ = ["EXERCISE", "q1", "q2", "q3", "q4", "q5", "q6", "q7"]
 
 
 def _rand(gen: torch.Generator, *shape: int) -> torch.Tensor:
@@ -115,6 +116,19 @@ q4 = DesignQuestion(
 )
 
 
+q5 = DesignQuestion(
+    "q5", "design a cell that wipes its memory on a marker", 3, variable="wipe_cell", task=Wipe(),
+    solution={"f": (0.0, 0.0, -20.0, 10.0), "i": (0.0, 0.0, 0.0, 10.0), "c": (0.0, 1.0, 0.0, 0.0),
+              "o": (0.0, 0.0, 0.0, 0.0)},
+    explanation="The forget gate reads the marker with a large negative weight: f_t = σ(10) ≈ 1 without a marker "
+                "(keep) and σ(10 - 20) ≈ 0.00005 on it (wipe). The input gate stays open and the candidate tanh(value) "
+                "writes each value; the marker itself writes nothing because the candidate ignores it.",
+    hint="The forget gate must be near 1 on ordinary steps and near 0 when the marker (the second input) is 1: a "
+         "positive bias and a larger negative weight on the marker do that. Write each value with an open input gate "
+         "and the candidate tanh(value), as in the keep question of the input-gate exercise.",
+)
+
+
 def _t(v: float) -> torch.Tensor:
     return torch.tensor([v], dtype=torch.float64)
 
@@ -123,8 +137,8 @@ def _c_t(f: float = 0.9, c_prev: float = 2.0, i: float = 0.5, c_tilde: float = -
     return float(cell.cell_update(_t(f), _t(c_prev), _t(i), _t(c_tilde)))
 
 
-q5 = PredictQuestion(
-    "q5", "predict c_t", 1, variable="q5_answer", value=_c_t, tolerance=0.005,
+q6 = PredictQuestion(
+    "q6", "predict c_t", 1, variable="q6_answer", value=_c_t, tolerance=0.005,
     working=lambda: f"c_t = f_t c_{{t-1}} + i_t c̃_t = 0.9 · 2.0 + 0.5 · (-0.4) = 1.8 - 0.2 = {_c_t():.4g}",
     slips=[Slip("f_t and i_t swapped", lambda: _c_t(f=0.5, i=0.9), "f_t scales the old memory, i_t the candidate."),
            Slip("forget gate left out", lambda: _c_t(f=1.0), "The old memory is multiplied by f_t = 0.9."),
@@ -152,8 +166,8 @@ def _half_working() -> str:
             f"(ln 2 / -ln f = {math.log(2) / -math.log(f):.2f}, rounded up.)")
 
 
-q6 = PredictQuestion(
-    "q6", "predict how fast the memory halves", 1, variable="q6_answer", value=_steps_to_half, tolerance=None,
+q7 = PredictQuestion(
+    "q7", "predict how fast the memory halves", 1, variable="q7_answer", value=_steps_to_half, tolerance=None,
     working=_half_working,
     slips=[Slip("rounded down", lambda: _steps_to_half() - 1,
                 "After that many steps the memory is still above half: the first step below half is one later."),
@@ -161,4 +175,4 @@ q6 = PredictQuestion(
     hint="With nothing written, c_k = σ(b_f)^k c_0. σ(2) ≈ 0.88; find the first k with 0.88^k < 0.5.",
 )
 
-EXERCISE = Exercise("cell_update", "The cell-state update", (q1, q2, q3, q4, q5, q6))
+EXERCISE = Exercise("cell_update", "The cell-state update", (q1, q2, q3, q4, q5, q6, q7))

@@ -1,7 +1,8 @@
 """Exercise: the forget gate, :math:`f_t = \\sigma(W_f [h_{t-1}, x_t] + b_f)` (chapter "The forget gate").
 
-Code and multiple choice (q1-q3), two cells to design by hand (q4 keep a value, q5 wipe it on a
-marker) and a prediction (q6).
+Code and multiple choice (q1-q3) and a prediction (q4). The cells designed by hand, which need the input
+gate and the candidate as well, are in the exercises of the chapters that teach them: keeping a value in
+``input_gate``, wiping it on a marker in ``cell_update``.
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from __future__ import annotations
 import torch
 
 from .. import cell
-from ._behaviours import Keep, Wipe
 from ._core import ChoiceQuestion, CodeQuestion, Exercise, Mistake
-from ._design import DesignQuestion
 from ._gates import CELL_FUNCTIONS, gate_cases, gate_mistakes
 from ._predict import PredictQuestion, Slip
 
-__all__ = ["EXERCISE", "q1", "q2", "q3", "q4", "q5", "q6"]
+__all__ = ["EXERCISE", "q1", "q2", "q3", "q4"]
 
 
 def _solution_q1(h_prev, x_t, W_f, b_f):
@@ -72,27 +71,6 @@ q3 = ChoiceQuestion(
     explanation="f_t = 0 multiplies the old memory by zero: it is discarded.",
 )
 
-q4 = DesignQuestion(
-    "q4", "design a cell that keeps x_1 for 20 steps", 3, variable="keep_cell", task=Keep(),
-    solution={"f": (0.0, 0.0, 10.0), "i": (0.0, 0.0, 10.0), "c": (0.0, 1.0, 0.0), "o": (0.0, 0.0, 0.0)},
-    explanation="b_f = 10 keeps f_t = σ(10) ≈ 0.99995 at every step, so 19 steps keep 99.9 % of c_1; b_i = 10 opens "
-                "the input gate and the candidate tanh(x_t) ≈ x_t proposes x_1 itself at step 1 and 0 afterwards "
-                "(x_t = 0, b_c = 0). Any b_f above about 6 (σ(b_f)^19 ≥ 0.95) works.",
-    hint="Keeping 95 % over 19 steps needs f_t^19 ≥ 0.95, so f_t ≥ 0.9973: what bias b_f gives σ(b_f) that large? "
-         "Then make step 1 write x_1 itself: an open input gate and a candidate tanh(w x_t) ≈ x_t for small x_t.",
-)
-
-q5 = DesignQuestion(
-    "q5", "design a cell that wipes its memory on a marker", 3, variable="wipe_cell", task=Wipe(),
-    solution={"f": (0.0, 0.0, -20.0, 10.0), "i": (0.0, 0.0, 0.0, 10.0), "c": (0.0, 1.0, 0.0, 0.0),
-              "o": (0.0, 0.0, 0.0, 0.0)},
-    explanation="The forget gate reads the marker with a large negative weight: f_t = σ(10) ≈ 1 without a marker "
-                "(keep) and σ(10 - 20) ≈ 0.00005 on it (wipe). The input gate stays open and the candidate tanh(value) "
-                "writes each value; the marker itself writes nothing because the candidate ignores it.",
-    hint="The forget gate must be near 1 on ordinary steps and near 0 when the marker (the second input) is 1: a "
-         "positive bias and a larger negative weight on the marker do that. Write each value as in the keep question.",
-)
-
 
 def _f_example(W: list[list[float]], b: float = 1.0) -> float:
     """:math:`f_t` of one unit with :math:`h_{t-1} = 0.2`, :math:`x_t = 1`, from the library."""
@@ -107,8 +85,8 @@ def _f_working() -> str:
             f"f_t = σ(z) = 1 / (1 + e^(-z)) = {f:.4f}: just over half of c_{{t-1}} is kept.")
 
 
-q6 = PredictQuestion(
-    "q6", "predict f_t", 1, variable="q6_answer", value=lambda: _f_example([[0.5, -1.0]]), tolerance=0.005,
+q4 = PredictQuestion(
+    "q4", "predict f_t", 1, variable="q4_answer", value=lambda: _f_example([[0.5, -1.0]]), tolerance=0.005,
     working=_f_working,
     slips=[Slip("sigmoid left out", lambda: float(torch.logit(torch.tensor(_f_example([[0.5, -1.0]])))),
                 "f_t = σ(z): squash the pre-activation into (0, 1)."),
@@ -119,4 +97,4 @@ q6 = PredictQuestion(
          "σ(0) = 0.5 and σ is steepest there.",
 )
 
-EXERCISE = Exercise("forget_gate", "The forget gate", (q1, q2, q3, q4, q5, q6))
+EXERCISE = Exercise("forget_gate", "The forget gate", (q1, q2, q3, q4))

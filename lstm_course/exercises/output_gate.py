@@ -82,8 +82,8 @@ q4 = DesignQuestion(
                 "memory hidden) and σ(10) ≈ 1 at a cue (h_t = tanh(c_t)). The forget and input gates stay open and the "
                 "candidate tanh(value) writes x_1 at step 1 and nothing after.",
     hint="Only the output gate decides what h_t shows: make it near 0 when the cue (the second input) is 0 and near 1 "
-         "when it is 1, with a negative bias and a larger positive weight on the cue. Keep the memory as in the forget "
-         "gate's keep question.",
+         "when it is 1, with a negative bias and a larger positive weight on the cue. Keep the memory as in the keep "
+         "question of the input-gate exercise.",
 )
 
 
