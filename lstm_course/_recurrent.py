@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from ._stacking import param_suffix
+from ._stacking import check_count, check_flag, check_stack_arguments, param_suffix
 
 __all__ = ["PARAM_KINDS", "StackedRecurrent", "UniformInit", "check_dtype", "check_sizes"]
 
@@ -25,10 +25,12 @@ PARAM_KINDS: tuple[str, str, str, str] = ("weight_ih", "weight_hh", "bias_ih", "
 
 
 def check_sizes(input_size: object, hidden_size: object) -> None:
-    """``input_size`` (``I``) and ``hidden_size`` (``H``) must be positive ints; the error names the argument."""
-    for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+    """``input_size`` (``I``) and ``hidden_size`` (``H``) must be ints (``TypeError``) above zero (``ValueError``).
+
+    The messages begin with ``nn.LSTM``'s words (``input_size must be greater than zero``, ...).
+    """
+    check_count("input_size", input_size, "I, the number of features of x_t")
+    check_count("hidden_size", hidden_size, "H, the size of the state h_t")
 
 
 def check_dtype(dtype: torch.dtype | None) -> None:
@@ -53,38 +55,93 @@ class UniformInit(nn.Module):
 class StackedRecurrent(UniformInit):
     """The bookkeeping of a module with ``torch.nn.LSTM``'s / ``nn.GRU``'s stacking arguments and names.
 
-    A subclass sets ``input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional``
-    (validated), then calls :meth:`_register_layers` and :meth:`reset_parameters`.
+    A subclass calls :meth:`_set_arguments` (validates and stores ``input_size, hidden_size, num_layers,
+    bias, batch_first, dropout, bidirectional, proj_size``), then :meth:`_register_layers` and
+    :meth:`reset_parameters`. ``mode``, ``all_weights``, ``_flat_weights`` and ``flatten_parameters()``
+    are ``nn.LSTM``'s.
     """
 
+    mode: str
     input_size: int
     num_layers: int
     bias: bool
     batch_first: bool
     dropout: float
     bidirectional: bool
+    proj_size: int = 0
+    _flat_weights_names: list[str]
+    _all_weights: list[list[str]]
+
+    def _set_arguments(
+        self, mode: str, input_size: object, hidden_size: object, num_layers: object, bias: object,
+        batch_first: object, dropout: object, bidirectional: object, proj_size: object, dtype: torch.dtype | None,
+    ) -> None:
+        """Validate the constructor's arguments as ``nn.LSTM`` / ``nn.GRU`` do (same exception types, and
+        messages that begin with PyTorch's words), then store them."""
+        module = f"lstm_course.{mode}"
+        check_flag("bias", bias)
+        check_flag("batch_first", batch_first)
+        check_sizes(input_size, hidden_size)
+        check_stack_arguments(module, num_layers, dropout, bidirectional)
+        check_count("proj_size", proj_size, "the size of the projected h_t, 0 for none", minimum=0)
+        if proj_size and proj_size >= hidden_size:  # type: ignore[operator]
+            raise ValueError(f"proj_size has to be smaller than hidden_size (it projects h_t of size "
+                             f"{hidden_size} down), got proj_size={proj_size}.")
+        check_dtype(dtype)
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers  # type: ignore
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)  # type: ignore[arg-type]
+        self.bidirectional, self.proj_size = bidirectional, proj_size  # type: ignore[assignment]
 
     @property
     def num_directions(self) -> int:
         """``D``: 2 when bidirectional, else 1."""
         return 2 if self.bidirectional else 1
 
-    def _register_layers(self, gates: int, factory: dict[str, object]) -> None:
-        """Register every (layer, direction)'s parameters with ``gates`` row blocks of ``H``, in ``PARAM_KINDS`` order.
+    @property
+    def real_hidden_size(self) -> int:
+        """The size of :math:`h_t` as the next step and layer see it: ``proj_size`` if set, else ``H``."""
+        return self.proj_size if self.proj_size > 0 else self.hidden_size
 
-        ``weight_ih`` ``(G·H, I or D·H)``, ``weight_hh`` ``(G·H, H)``, ``bias_ih``, ``bias_hh`` ``(G·H,)``
-        (registered as ``None`` when ``bias=False``).
+    def _register_layers(self, gates: int, factory: dict[str, object]) -> None:
+        """Register every (layer, direction)'s parameters with ``gates`` row blocks of ``H``, as ``nn.LSTM`` does.
+
+        ``weight_ih`` ``(G·H, I or D·P)``, ``weight_hh`` ``(G·H, P)``, ``bias_ih``, ``bias_hh`` ``(G·H,)``
+        (registered as ``None`` when ``bias=False``) and, with ``proj_size = P > 0``, ``weight_hr``
+        ``(P, H)``; without projections ``P = H``.  Also records ``nn.LSTM``'s ``_flat_weights_names``
+        and ``_all_weights`` (the names, per (layer, direction)).
         """
-        H, D = self.hidden_size, self.num_directions
+        H, D, P = self.hidden_size, self.num_directions, self.real_hidden_size
+        self._flat_weights_names, self._all_weights = [], []
         for layer in range(self.num_layers):
-            layer_in = self.input_size if layer == 0 else D * H
+            layer_in = self.input_size if layer == 0 else D * P
             for direction in range(D):
                 sfx = param_suffix(layer, direction)
                 self.register_parameter("weight_ih" + sfx, nn.Parameter(torch.empty(gates * H, layer_in, **factory)))
-                self.register_parameter("weight_hh" + sfx, nn.Parameter(torch.empty(gates * H, H, **factory)))
+                self.register_parameter("weight_hh" + sfx, nn.Parameter(torch.empty(gates * H, P, **factory)))
                 for kind in ("bias_ih", "bias_hh"):
                     param = nn.Parameter(torch.empty(gates * H, **factory)) if self.bias else None  # (G·H,)
                     self.register_parameter(kind + sfx, param)
+                kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
+                if self.proj_size > 0:
+                    self.register_parameter("weight_hr" + sfx, nn.Parameter(torch.empty(P, H, **factory)))
+                    kinds.append("weight_hr")
+                self._all_weights.append([kind + sfx for kind in kinds])
+                self._flat_weights_names.extend(kind + sfx for kind in kinds)
+
+    @property
+    def all_weights(self) -> list[list[nn.Parameter]]:
+        """The parameters of every (layer, direction), in ``h_n``'s row order, as ``nn.LSTM.all_weights``."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    @property
+    def _flat_weights(self) -> list[nn.Parameter]:
+        """Every parameter in ``nn.LSTM``'s flat order (``_flat_weights_names``), as ``nn.LSTM._flat_weights``."""
+        return [getattr(self, name) for name in self._flat_weights_names]
+
+    def _weight_hr(self, layer: int, direction: int) -> torch.Tensor | None:
+        """``weight_hr`` ``(P, H)`` of one (layer, direction), or ``None`` without projections."""
+        return getattr(self, "weight_hr" + param_suffix(layer, direction)) if self.proj_size > 0 else None
 
     def _params(self, layer: int, direction: int) -> list[torch.Tensor | None]:
         """``weight_ih, weight_hh, bias_ih, bias_hh`` of one (layer, direction); the biases ``None`` without bias."""
@@ -100,11 +157,13 @@ class StackedRecurrent(UniformInit):
         return self._params(layer, 1 if reverse else 0)
 
     def flatten_parameters(self) -> None:
-        """Does nothing; here so code written for ``torch.nn.LSTM`` / ``nn.GRU`` runs unchanged."""
+        """Does nothing (there is no cuDNN weight buffer); here so code written for ``nn.LSTM`` runs unchanged."""
 
     def extra_repr(self) -> str:
         """``nn.LSTM``'s / ``nn.GRU``'s: the sizes, then every stacking argument that differs from its default."""
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         for name, default in (("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0.0),
                               ("bidirectional", False)):
             if getattr(self, name) != default:

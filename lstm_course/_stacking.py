@@ -27,7 +27,17 @@ from torch import nn
 
 from . import _checks
 
-__all__ = ["check_input", "check_stack_arguments", "check_state", "param_suffix", "run_layers"]
+__all__ = [
+    "RecurrentDtypeError",
+    "RecurrentInputError",
+    "check_count",
+    "check_flag",
+    "check_input",
+    "check_stack_arguments",
+    "check_state",
+    "param_suffix",
+    "run_layers",
+]
 
 
 def param_suffix(layer: int, direction: int) -> str:
@@ -35,20 +45,54 @@ def param_suffix(layer: int, direction: int) -> str:
     return f"_l{layer}" + ("_reverse" if direction == 1 else "")
 
 
+class RecurrentInputError(ValueError, RuntimeError):
+    """A bad shape, size or device for a recurrent module.
+
+    A ``ValueError`` (the course's convention) and a ``RuntimeError`` (what ``torch.nn.LSTM`` raises),
+    so that ``except RuntimeError`` written for ``nn.LSTM`` catches it too.
+    """
+
+
+class RecurrentDtypeError(TypeError, ValueError, RuntimeError):
+    """An input whose dtype does not match the module's weights (``nn.LSTM`` raises ``ValueError``)."""
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_flag(name: str, value: object) -> None:
+    """A bool argument (``bias``, ``batch_first``, ``bidirectional``) must be a bool, as ``nn.LSTM`` checks.
+
+    A string such as ``"False"`` would be truthy and silently mean True; it raises ``TypeError``.
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} should be of type bool, got: {type(value).__name__} ({value!r}); "
+                        f"pass {name}=True or {name}=False.")
+
+
+def check_count(name: str, value: object, what: str, minimum: int = 1) -> None:
+    """A size argument must be an int (``TypeError`` otherwise) and at least ``minimum`` (``ValueError``)."""
+    if not _is_int(value):
+        raise TypeError(f"{name} should be of type int, got: {type(value).__name__} ({value!r}); "
+                        f"`{name}` is {what}, pass an int.")
+    if value < minimum:  # type: ignore[operator]
+        relation = "greater than zero" if minimum == 1 else f"at least {minimum}"
+        raise ValueError(f"{name} must be {relation} (`{name}` is {what}), got {value!r}.")
+
+
 def check_stack_arguments(module: str, num_layers: object, dropout: object, bidirectional: object) -> None:
     """Validate ``num_layers``, ``dropout`` and ``bidirectional`` as ``nn.LSTM`` does, with errors that name the fix.
 
+    The messages start with ``nn.LSTM``'s own words, so code that matches them still does.
     ``dropout > 0`` with one layer warns (the dropout then does nothing), as ``nn.LSTM`` does.
     """
-    if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
-        raise ValueError(f"{module}: `num_layers` must be an int >= 1 (the number of stacked layers), "
-                         f"got {num_layers!r}.")
+    check_count("num_layers", num_layers, "the number of stacked layers")
     if (isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or math.isnan(float(dropout))
             or not 0 <= float(dropout) <= 1):
-        raise ValueError(f"{module}: `dropout` must be a number in [0, 1] (the probability of zeroing an element "
-                         f"between layers), got {dropout!r}.")
-    if not isinstance(bidirectional, bool):
-        raise TypeError(f"{module}: `bidirectional` must be True or False, got {bidirectional!r}.")
+        raise ValueError(f"{module}: dropout should be a number in range [0, 1] representing the probability of "
+                         f"an element being zeroed (between layers), got {dropout!r}.")
+    check_flag("bidirectional", bidirectional)
     if float(dropout) > 0 and num_layers == 1:
         warnings.warn(
             f"{module}: dropout={dropout} does nothing with num_layers=1: dropout acts between layers only "
@@ -57,42 +101,94 @@ def check_stack_arguments(module: str, num_layers: object, dropout: object, bidi
         )
 
 
-def check_input(input: object, input_size: int, batch_first: bool, weight: torch.Tensor) -> torch.Tensor:
-    """``input`` as a float tensor ``(T, B, I)``, ``(B, T, I)`` or ``(T, I)``, on ``weight``'s device and dtype."""
-    input = _checks.as_float_tensor("input", input)
+def check_input(
+    input: object, input_size: int, batch_first: bool, weight: torch.Tensor, module: str = "LSTM"
+) -> torch.Tensor:
+    """``input`` as a float tensor ``(T, B, I)``, ``(B, T, I)`` or ``(T, I)``, on ``weight``'s device and dtype.
+
+    ``B = 0`` is allowed (the output is empty, as ``nn.LSTM``'s); ``T = 0`` is not. Shape and device errors
+    are :class:`RecurrentInputError`, a dtype that is not ``weight``'s a :class:`RecurrentDtypeError`.
+    """
+    if not isinstance(input, torch.Tensor):
+        return _checks.as_float_tensor("input", input)  # raises the course's TypeError
     I = input_size
-    if input.dim() == 3:
-        _checks.check_shape("input", input, (None, None, I))
-    elif input.dim() == 2:
-        _checks.check_shape("input", input, (None, I))
-    else:
+    if input.dim() not in (2, 3):
         layout = "(B, T, I)" if batch_first else "(T, B, I)"
-        raise ValueError(
-            f"`input` must be 3-D {layout} or unbatched 2-D (T, I) with I={I}, got shape {tuple(input.shape)}."
+        raise RecurrentInputError(
+            f"{module}: Expected input to be 2D or 3D, got {input.dim()}D instead: `input` must be 3-D {layout} "
+            f"or unbatched 2-D (T, I) with I={I}, got shape {tuple(input.shape)}."
         )
-    if input.numel() == 0:
-        raise ValueError(f"`input` must hold at least one step and one sequence, got shape {tuple(input.shape)}.")
-    _checks.check_same_device(input=input, weight_ih_l0=weight)
-    _checks.check_same_dtype(input=input, weight_ih_l0=weight)
+    check_dtype_matches("input", input, weight)
+    if input.shape[-1] != I:
+        want = f"(*, *, {I})" if input.dim() == 3 else f"(*, {I})"
+        raise RecurrentInputError(
+            f"`input` must have shape {want} (I = input_size), got {tuple(input.shape)}: "
+            f"input.size(-1) must be equal to input_size. Expected {I}, got {input.shape[-1]}."
+        )
+    steps = input.shape[1] if input.dim() == 3 and batch_first else input.shape[0]
+    if steps == 0:
+        raise RecurrentInputError(
+            f"`input` must hold at least one step, got shape {tuple(input.shape)}: "
+            "Expected sequence length to be larger than 0 in RNN."
+        )
+    check_device_matches("input", input, weight)
     return input
+
+
+def check_dtype_matches(name: str, value: torch.Tensor, weight: torch.Tensor) -> None:
+    """Raise :class:`RecurrentDtypeError` (nn.LSTM's words, then the fix) unless ``value`` has ``weight``'s dtype."""
+    if value.dtype == weight.dtype:
+        return
+    if not value.is_floating_point():
+        raise RecurrentDtypeError(
+            f"`{name}` has dtype {value.dtype}, but the module needs floating-point numbers "
+            f"(RNN {name} dtype ({value.dtype}) does not match weight dtype ({weight.dtype})); "
+            f"convert it: {name}.to({weight.dtype})."
+        )
+    raise RecurrentDtypeError(
+        f"RNN {name} dtype ({value.dtype}) does not match weight dtype ({weight.dtype}). "
+        f"Convert input: {name}.to({weight.dtype}), or convert model: model.to({value.dtype})"
+    )
+
+
+def check_device_matches(name: str, value: torch.Tensor, other: torch.Tensor, other_name: str = "weight_ih_l0") -> None:
+    """Raise :class:`RecurrentInputError` unless ``value`` is on ``other``'s device."""
+    if value.device != other.device:
+        raise RecurrentInputError(
+            f"All tensors must be on one device, got `{name}` on {value.device}, `{other_name}` on "
+            f"{other.device}; move them with .to(device). (Expected all tensors to be on the same device.)"
+        )
 
 
 def check_state(
     name: str, state: object, input: torch.Tensor, *, batch_first: bool, num_layers: int, num_directions: int,
-    hidden_size: int,
+    hidden_size: int, weight: torch.Tensor | None = None, torch_name: str = "hidden",
 ) -> torch.Tensor:
-    """An initial state ``name`` (``h_0``, ``c_0``) of shape ``(L·D, B, H)``, or ``(L·D, H)`` for unbatched input."""
-    state = _checks.as_float_tensor(name, state)
+    """An initial state ``name`` (``h_0``, ``c_0``) of shape ``(L·D, B, H)``, or ``(L·D, H)`` for unbatched input.
+
+    ``hidden_size`` is the state's last size (``proj_size`` for an LSTMP's ``h_0``). ``torch_name`` is what
+    ``nn.LSTM``'s message calls it (``hidden[0]``, ``hidden[1]``, ``hidden``); the message quotes it.
+    """
+    if not isinstance(state, torch.Tensor):
+        return _checks.as_float_tensor(name, state)  # raises the course's TypeError
     LD = num_layers * num_directions
     if input.dim() == 3:
         B = input.shape[0] if batch_first else input.shape[1]
         expected: tuple[int, ...] = (LD, B, hidden_size)
     else:
         expected = (LD, hidden_size)
-    where = f" (num_layers · directions = {num_layers} · {num_directions} rows)" if LD > 1 else ""
-    _checks.check_shape(name, state, expected, where)
-    _checks.check_same_device(input=input, **{name: state})
-    _checks.check_same_dtype(input=input, **{name: state})
+    got = tuple(state.shape)
+    if got != expected:
+        where = f" (num_layers · directions = {num_layers} · {num_directions} rows)" if LD > 1 else ""
+        full = (LD, expected[1] if len(expected) == 3 else 1, hidden_size)
+        got_full = list(got) if state.dim() == len(expected) else got
+        raise RecurrentInputError(
+            f"`{name}` must have shape {expected}{where}, got {got}. "
+            f"Expected {torch_name} size {full}, got {got_full}; for batched 3-D input, hx should also be 3-D, "
+            "for unbatched 2-D input 2-D."
+        )
+    check_device_matches(name, state, input, "input")
+    check_dtype_matches(name, state, input if weight is None else weight)
     return state
 
 

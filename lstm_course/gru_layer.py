@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
+from torch.nn.utils.rnn import PackedSequence
 
 from . import _checks
-from ._recurrent import StackedRecurrent, check_dtype, check_sizes
-from ._stacking import check_input, check_stack_arguments, check_state, run_layers
+from ._recurrent import StackedRecurrent
+from ._stacking import check_input, check_state, run_layers
 from .gru import gru_hidden_state
 from .layout import GRUWeights, gru_from_torch_layout, split_gru_gates
+from .packed import gru_steps, packed_parts, permute_states, repack, run_packed_layers
 
 __all__ = ["GRU", "GRUSequenceGates"]
 
@@ -104,6 +106,11 @@ class GRU(StackedRecurrent):
     ``return_gates=True`` also returns a :class:`GRUSequenceGates` (one layer, one direction) or a
     tuple of ``L·D`` of them in ``h_n``'s row order, each field shaped ``(T, B, H)`` like the output.
     ``check_finite=True`` raises ``ValueError`` on NaN or inf in ``input`` or ``h_0``.
+
+    As ``nn.GRU``: ``input`` may be a :class:`~torch.nn.utils.rnn.PackedSequence` (packed output,
+    ``h_n`` at each sequence's own last step; :mod:`lstm_course.packed`); ``mode``, ``all_weights``,
+    ``_flat_weights`` and ``flatten_parameters()`` exist; bad arguments raise what ``nn.GRU`` raises.
+    Every step runs under plain autograd, so second derivatives and ``torch.func`` work directly.
     """
 
     def __init__(
@@ -119,12 +126,8 @@ class GRU(StackedRecurrent):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        check_sizes(input_size, hidden_size)
-        check_stack_arguments("lstm_course.GRU", num_layers, dropout, bidirectional)
-        check_dtype(dtype)
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional = bidirectional
+        self._set_arguments("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                            bidirectional, 0, dtype)
         self._register_layers(3, {"device": device, "dtype": dtype})  # rows r, z, n
         self.reset_parameters()
 
@@ -132,17 +135,47 @@ class GRU(StackedRecurrent):
         """The book's :class:`~lstm_course.layout.GRUWeights` of one layer and direction (a differentiable view)."""
         return gru_from_torch_layout(*self._checked_params(layer, reverse, "GRU"))
 
+    def _check_hx(self, hx: object, input: torch.Tensor) -> torch.Tensor | None:
+        """Validate ``h_0`` against ``input`` (``(T, B, ·)``-like; packed data passes a stand-in)."""
+        if hx is None:
+            return None
+        if isinstance(hx, (tuple, list)):
+            raise TypeError("`hx` of a GRU is one tensor h_0 (a GRU has no cell state), not a tuple.")
+        return check_state("h_0", hx, input, batch_first=self.batch_first, num_layers=self.num_layers,
+                           num_directions=self.num_directions, hidden_size=self.hidden_size,
+                           weight=self.weight_ih_l0)
+
+    def _forward_packed(self, input: PackedSequence, hx: object, check_finite: bool):
+        """``forward`` for a :class:`~torch.nn.utils.rnn.PackedSequence`: packed output, ``h_n`` per sequence."""
+        data, sizes, sorted_indices, unsorted_indices = packed_parts(input)
+        data = check_input(data, self.input_size, False, self.weight_ih_l0, "GRU")  # (N, I)
+        B, LD = sizes[0], self.num_layers * self.num_directions
+        stand_in = data.new_empty(1, B, self.input_size)  # (T, B, I) for the state check
+        h_0 = self._check_hx(hx, stand_in.transpose(0, 1) if self.batch_first else stand_in)
+        if check_finite:
+            _checks.check_finite(input=data, **({} if h_0 is None else {"h_0": h_0}))
+        h0 = data.new_zeros(LD, B, self.hidden_size) if h_0 is None else permute_states((h_0,), sorted_indices)[0]
+
+        def run(x_in: torch.Tensor, sz: list[int], layer: int, direction: int, state: tuple[torch.Tensor, ...]):
+            return gru_steps(x_in, sz, state[0], *self._params(layer, direction), reverse=direction == 1)
+
+        output, (h_n,) = run_packed_layers(data, sizes, (h0,), run, num_layers=self.num_layers,
+                                           num_directions=self.num_directions, dropout=self.dropout,
+                                           training=self.training)  # (N, D·H), (L·D, B, H)
+        return repack(output, input), permute_states((h_n,), unsorted_indices)[0]
+
     def forward(
-        self, input: torch.Tensor, hx: torch.Tensor | None = None, *, return_gates: bool = False,
+        self, input: torch.Tensor | PackedSequence, hx: torch.Tensor | None = None, *, return_gates: bool = False,
         check_finite: bool = False,
     ):
         """Run the sequence; see the class docstring for shapes. Returns ``output, h_n[, gates]``."""
-        input = check_input(input, self.input_size, self.batch_first, self.weight_ih_l0)
-        if hx is not None:
-            if isinstance(hx, (tuple, list)):
-                raise TypeError("`hx` of a GRU is one tensor h_0 (a GRU has no cell state), not a tuple.")
-            hx = check_state("h_0", hx, input, batch_first=self.batch_first, num_layers=self.num_layers,
-                             num_directions=self.num_directions, hidden_size=self.hidden_size)
+        if isinstance(input, PackedSequence):
+            if return_gates:
+                raise ValueError("return_gates=True needs a padded tensor input, not a PackedSequence; "
+                                 "unpack it with torch.nn.utils.rnn.pad_packed_sequence first.")
+            return self._forward_packed(input, hx, check_finite)
+        input = check_input(input, self.input_size, self.batch_first, self.weight_ih_l0, "GRU")
+        hx = self._check_hx(hx, input)
         if check_finite:
             _checks.check_finite(input=input, **({} if hx is None else {"h_0": hx}))
         batched = input.dim() == 3
@@ -172,3 +205,7 @@ class GRU(StackedRecurrent):
             return output, h_n
         per_run = tuple(GRUSequenceGates(*(like_output(t) for t in g)) for g in gates)
         return output, h_n, per_run[0] if LD == 1 else per_run
+
+
+# A whole pickled model holding a GRU loads under torch.load's weights-only default.
+torch.serialization.add_safe_globals([GRU])

@@ -14,16 +14,22 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
-from torch import nn
-from torch.autograd.function import once_differentiable
+from torch.nn.utils.rnn import PackedSequence
 
 from . import _checks
-from ._recurrent import StackedRecurrent, check_dtype, check_sizes
-from ._stacking import check_input, check_stack_arguments, check_state, param_suffix, run_layers
+from ._recurrent import StackedRecurrent
+from ._stacking import (
+    RecurrentDtypeError,
+    RecurrentInputError,
+    check_input,
+    check_state,
+    run_layers,
+)
 from .cell import StepGates, cell_update, hidden_state, lstm_step
 from .layout import GATE_ORDER, CellWeights, from_torch_layout, split_gates
+from .packed import lstm_steps, packed_parts, permute_states, repack, run_packed_layers
 
-__all__ = ["LSTM", "SequenceGates"]
+__all__ = ["LSTM", "RecurrentDtypeError", "RecurrentInputError", "SequenceGates"]
 
 
 class SequenceGates(NamedTuple):
@@ -131,19 +137,62 @@ class _LSTMFunction(torch.autograd.Function):
     :math:`\partial L/\partial x_t = W_{ih}^\top \delta a_t`, each one matrix product for all steps.
     Everything in :math:`\delta a_t` that does not depend on the recurrence is computed for all
     steps at once before the loop.
+
+    Second derivatives: when a graph of the gradient is requested (``create_graph=True``, so grad
+    mode is on in ``backward``) or the gradients are batched (``vmap`` over the backward, as in
+    ``is_grads_batched`` or ``gradcheck(check_batched_grad=True)``), ``backward`` instead recomputes
+    the layer with :func:`~lstm_course.cell.lstm_step` under plain autograd and differentiates that
+    (:func:`_composed_backward`): slower, the same numbers, and differentiable again.
     """
 
     @staticmethod
     def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):  # x (T, B, I), h0/c0 (B, H)
         gates = _project(x, weight_ih, bias_ih, bias_hh)  # (T, B, 4H)
         hs, cs = _run_steps(gates, h0, c0, weight_hh)  # (T, B, H) each; gates now activated
-        ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, hs, cs, gates)
+        ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, hs, cs, gates)
         return hs, hs[-1].clone(), cs[-1].clone()  # clones: outputs must not be views of each other
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, d_out, d_hn, d_cn):
-        x, h0, c0, weight_ih, weight_hh, hs, cs, gates = ctx.saved_tensors
+        if torch.is_grad_enabled() or any(_is_batched(g) for g in (d_out, d_hn, d_cn)):
+            return _composed_backward(ctx, (d_out, d_hn, d_cn))
+        return _hand_written_backward(ctx, d_out, d_hn, d_cn)
+
+
+def _is_batched(t: torch.Tensor | None) -> bool:
+    """Whether ``t`` is a gradient batched by ``vmap`` (``torch.func``'s or autograd's own batched gradients)."""
+    if t is None:
+        return False
+    functorch = torch._C._functorch
+    return bool(functorch.is_functorch_wrapped_tensor(t) or functorch.is_legacy_batchedtensor(t))
+
+
+def _transforms_active() -> bool:
+    """Whether a ``torch.func`` transform (``vmap``, ``grad``, ``jacrev``, ...) is running."""
+    return bool(torch._C._are_functorch_transforms_active())
+
+
+def _composed_backward(ctx, grads: tuple[torch.Tensor | None, ...]) -> tuple[torch.Tensor | None, ...]:
+    """The gradients of :class:`_LSTMFunction` by plain autograd through the textbook loop (differentiable)."""
+    inputs = ctx.saved_tensors[:7]  # x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh
+    wanted = [k for k in range(7) if ctx.needs_input_grad[k]]
+    create_graph = torch.is_grad_enabled()
+    with torch.enable_grad():
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh = inputs
+        hs, cs, _ = _steps_with_autograd(x, h0, c0, from_torch_layout(w_ih, w_hh, b_ih, b_hh))  # (T, B, H) each
+        pairs = [(o, g) for o, g in zip((hs, hs[-1], cs[-1]), grads, strict=True) if g is not None]
+        got = torch.autograd.grad([o for o, _ in pairs], [inputs[k] for k in wanted], [g for _, g in pairs],
+                                  create_graph=create_graph, allow_unused=True)
+    result: list[torch.Tensor | None] = [None] * 7
+    for k, g in zip(wanted, got, strict=True):
+        result[k] = g
+    return tuple(result)
+
+
+def _hand_written_backward(ctx, d_out, d_hn, d_cn):
+    """The hand-written backward of :class:`_LSTMFunction` (first derivatives, no graph); see its docstring."""
+    with torch.no_grad():
+        x, h0, c0, weight_ih, weight_hh, _, _, hs, cs, gates = ctx.saved_tensors
         T, B, H = hs.shape
         act = split_gates(gates, H)  # i, f, g (= c̃), o; each (T, B, H)
         # Local factors of δa_t per unit of the carried δc_t (rows i, f, g) or δh_t (row o), for all
@@ -177,8 +226,8 @@ class _LSTMFunction(torch.autograd.Function):
 
         da2 = da.view(T * B, 4 * H)  # (T·B, 4H)
         needs = ctx.needs_input_grad
-        d_x = _linear(da2, weight_ih.t().contiguous()).view(T, B, -1) if needs[0] else None  # (T, B, I)
-        d_w_ih = da2.t() @ x.reshape(T * B, -1) if needs[3] else None  # (4H, I)
+        d_x = _linear(da2, weight_ih.t().contiguous()).view(T, B, x.shape[2]) if needs[0] else None  # (T, B, I)
+        d_w_ih = da2.t() @ x.reshape(T * B, x.shape[2]) if needs[3] else None  # (4H, I)
         d_w_hh = None
         if needs[4]:  # Σ_t δa_t^T h_{t-1}, with h_0 for the first step
             d_w_hh = torch.addmm(da[0].t() @ h0, da2[B:].t(), hs[:-1].reshape(-1, H))  # (4H, H)
@@ -196,7 +245,7 @@ def _project(
     T, B, I = x.shape
     x2 = x.reshape(T * B, I)  # (T·B, I)
     bias = bias_ih if bias_hh is None else bias_hh if bias_ih is None else bias_ih + bias_hh  # (4H,) or None
-    return _linear(x2, weight_ih, bias).view(T, B, -1)  # (T, B, 4H)
+    return _linear(x2, weight_ih, bias).view(T, B, weight_ih.shape[0])  # (T, B, 4H)
 
 
 def _lstm_direction(
@@ -213,18 +262,21 @@ def _lstm_direction(
     """One layer in one direction: ``x (T, B, I)``, ``h0, c0 (B, H)`` -> ``hs (T, B, H)``, ``(h_n, c_n)``, gates.
 
     Three ways to the same numbers: without gradients, :func:`_run_steps` under ``no_grad``; with
-    gradients, :class:`_LSTMFunction` (hand-written backward); with gradients and ``return_gates``,
-    :func:`_steps_with_autograd` so that the gates are differentiable too. ``gates`` is a
+    gradients, :class:`_LSTMFunction` (hand-written backward); with gradients and ``return_gates``, or
+    under a ``torch.func`` transform (``vmap``, ``jacrev``, ...), :func:`_steps_with_autograd`, plain
+    differentiable operations that the transforms see through. ``gates`` is a
     :class:`SequenceGates` of ``(T, B, H)`` tensors when ``return_gates``, else ``None``.
     """
-    needs_grad = torch.is_grad_enabled() and any(
+    composed = _transforms_active()
+    needs_grad = composed or torch.is_grad_enabled() and any(
         t is not None and t.requires_grad for t in (x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
     )
-    if return_gates and needs_grad:
+    if composed or return_gates and needs_grad:
         # The textbook loop under autograd, so that the returned gates are differentiable too.
         weights = from_torch_layout(weight_ih, weight_hh, bias_ih, bias_hh)
         hs, cs, g = _steps_with_autograd(x, h0, c0, weights)  # (T, B, H) each
-        return hs, (hs[-1], cs[-1]), SequenceGates(g["f_t"], g["i_t"], g["c_tilde"], g["o_t"], cs, hs)
+        gates = SequenceGates(g["f_t"], g["i_t"], g["c_tilde"], g["o_t"], cs, hs) if return_gates else None
+        return hs, (hs[-1], cs[-1]), gates
     if needs_grad:
         hs, h_n, c_n = _LSTMFunction.apply(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh)
         return hs, (h_n, c_n), None
@@ -264,7 +316,11 @@ class LSTM(StackedRecurrent):
         dropout: the probability of zeroing each element of every layer's output except the last
             layer's, in training mode only (``model.train()``), as ``nn.LSTM``; 0 by default.
         bidirectional: if ``True``, each layer also reads the sequence backwards (``D = 2`` directions).
-        proj_size: must be 0; ``nn.LSTM``'s projection of :math:`h_t` is not part of the course.
+        proj_size: ``P``; if ``> 0``, the LSTM with projections (LSTMP, Sak et al. 2014): each layer and
+            direction also has ``weight_hr_l{k}`` :math:`W_{hr}` ``(P, H)`` and passes on
+            :math:`r_t = W_{hr} (o_t \odot \tanh(c_t))` ``(B, P)`` instead of :math:`h_t` (to its next
+            step, as :math:`W_{hh} r_{t-1}` with ``weight_hh`` ``(4H, P)``, and to the next layer); the
+            output and ``h_n`` are ``P`` wide, ``c_n`` stays ``H`` wide (:mod:`lstm_course.packed`).
         device, dtype: where and in which floating-point type to create the parameters.
 
     Parameters (PyTorch's names and layout; rows stacked in gate order **i, f, g, o**,
@@ -303,6 +359,12 @@ class LSTM(StackedRecurrent):
     path runs the steps under plain autograd, so it is slower).
     With ``check_finite=True`` NaN or inf in ``input`` or ``hx`` raises ``ValueError``.
 
+    ``input`` may also be a :class:`~torch.nn.utils.rnn.PackedSequence` (sorted or not); then
+    ``output`` is packed like ``nn.LSTM``'s and ``h_n``, ``c_n`` hold each sequence's state at its own
+    last step (:mod:`lstm_course.packed`). Bad arguments raise what ``nn.LSTM`` raises, with messages
+    that start with its words and then name the fix: shape errors are :class:`RecurrentInputError`,
+    both a ``ValueError`` and a ``RuntimeError``.
+
     How it computes: each layer and direction is one run of the single-direction LSTM: the input
     half :math:`W_{ih} x_t + b` of every gate for all steps is one matrix product; then each step
     adds :math:`W_{hh} h_{t-1}`, applies the gates' activations and calls
@@ -327,30 +389,10 @@ class LSTM(StackedRecurrent):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        check_sizes(input_size, hidden_size)
-        if proj_size != 0:
-            raise ValueError(
-                f"lstm_course.LSTM does not support proj_size={proj_size!r} (nn.LSTM's projection of h_t, "
-                "which the course does not teach). Use proj_size=0, or torch.nn.LSTM for projections."
-            )
-        check_stack_arguments("lstm_course.LSTM", num_layers, dropout, bidirectional)
-        check_dtype(dtype)
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bias = bias
-        self.batch_first = batch_first
-        self.dropout = float(dropout)
-        self.bidirectional = bidirectional
-        self.proj_size = proj_size
+        self._set_arguments("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                            bidirectional, proj_size, dtype)
         self._register_layers(4, {"device": device, "dtype": dtype})  # rows i, f, g, o
         self.reset_parameters()
-
-    @property
-    def all_weights(self) -> list[list[nn.Parameter]]:
-        """The parameters of every (layer, direction), in ``h_n``'s row order, as ``nn.LSTM.all_weights``."""
-        return [[p for p in self._params(layer, d) if p is not None]
-                for layer in range(self.num_layers) for d in range(self.num_directions)]
 
     # ----- the book's layout -------------------------------------------------------------------
 
@@ -361,7 +403,12 @@ class LSTM(StackedRecurrent):
         each ``b_*`` ``(H,)``. A differentiable view built with :func:`~lstm_course.layout.from_torch_layout`;
         pass it to :func:`~lstm_course.cell.lstm_step` to run one step by hand.
         """
-        return from_torch_layout(*self._checked_params(layer, reverse, "LSTM"))
+        params = self._checked_params(layer, reverse, "LSTM")
+        if self.proj_size > 0:
+            raise ValueError(f"cell_weights() is the book's form of an LSTM without projections; this one has "
+                             f"proj_size={self.proj_size}. Read weight_ih_l{layer}, weight_hh_l{layer} and "
+                             f"weight_hr_l{layer} directly.")
+        return from_torch_layout(*params)
 
     @property
     def W_f(self) -> torch.Tensor:
@@ -405,57 +452,97 @@ class LSTM(StackedRecurrent):
 
     # ----- forward ------------------------------------------------------------------------------
 
-    def _check_inputs(
-        self, input: object, hx: object, check_finite: bool
-    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        """Validate ``input`` and ``hx``; return them as tensors. Errors name the argument and the fix."""
-        input = check_input(input, self.input_size, self.batch_first, self.weight_ih_l0)
+    def _check_hx(
+        self, hx: object, input: torch.Tensor, check_finite: bool
+    ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Validate ``hx = (h_0, c_0)`` against ``input`` (``(T, B, ·)``-like; packed data passes a stand-in)."""
         if hx is None:
-            if check_finite:
-                _checks.check_finite(input=input)
-            return input, None, None
+            return None
         if not isinstance(hx, (tuple, list)) or len(hx) != 2:
             raise TypeError(f"`hx` must be a tuple (h_0, c_0) of two tensors or None, got {type(hx).__name__}.")
         sizes = {"batch_first": self.batch_first, "num_layers": self.num_layers,
-                 "num_directions": self.num_directions, "hidden_size": self.hidden_size}
-        h_0 = check_state("h_0", hx[0], input, **sizes)
-        c_0 = check_state("c_0", hx[1], input, **sizes)
+                 "num_directions": self.num_directions, "weight": self.weight_ih_l0}
+        h_0 = check_state("h_0", hx[0], input, hidden_size=self.real_hidden_size, torch_name="hidden[0]", **sizes)
+        c_0 = check_state("c_0", hx[1], input, hidden_size=self.hidden_size, torch_name="hidden[1]", **sizes)
         if check_finite:
-            _checks.check_finite(input=input, h_0=h_0, c_0=c_0)
-        return input, h_0, c_0
+            _checks.check_finite(h_0=h_0, c_0=c_0)
+        return h_0, c_0
+
+    def _run_direction(self, return_gates: bool):
+        """``run(x_in (T, B, ·), layer, direction, (h0, c0))`` for :func:`~lstm_course._stacking.run_layers`."""
+        def run(x_in: torch.Tensor, layer: int, direction: int, state: tuple[torch.Tensor, ...]):
+            w_ih, w_hh, b_ih, b_hh = self._params(layer, direction)
+            w_hr = self._weight_hr(layer, direction)
+            if w_hr is None:
+                return _lstm_direction(x_in, state[0], state[1], w_ih, w_hh, b_ih, b_hh, return_gates=return_gates)
+            T, B = x_in.shape[:2]
+            x2 = x_in.reshape(T * B, x_in.shape[2])  # (T·B, I)
+            out, final = lstm_steps(x2, [B] * T, state[0], state[1], w_ih, w_hh, b_ih, b_hh, w_hr)
+            return out.view(T, B, w_hr.shape[0]), final, None  # (T, B, P)
+        return run
+
+    def _forward_packed(self, input: PackedSequence, hx: object, check_finite: bool):
+        """``forward`` for a :class:`~torch.nn.utils.rnn.PackedSequence`: packed output, states per sequence."""
+        data, sizes, sorted_indices, unsorted_indices = packed_parts(input)
+        data = check_input(data, self.input_size, False, self.weight_ih_l0, "LSTM")  # (N, I)
+        if check_finite:
+            _checks.check_finite(input=data)
+        B, LD = sizes[0], self.num_layers * self.num_directions
+        stand_in = data.new_empty(1, B, self.input_size)  # (T, B, I) for the state check
+        checked = self._check_hx(hx, stand_in if not self.batch_first else stand_in.transpose(0, 1), check_finite)
+        if checked is None:
+            h0, c0 = data.new_zeros(LD, B, self.real_hidden_size), data.new_zeros(LD, B, self.hidden_size)
+        else:
+            h0, c0 = permute_states(checked, sorted_indices)  # into the packed (sorted) order
+
+        def run(x_in: torch.Tensor, sz: list[int], layer: int, direction: int, state: tuple[torch.Tensor, ...]):
+            w = self._params(layer, direction)
+            return lstm_steps(x_in, sz, state[0], state[1], *w, self._weight_hr(layer, direction),
+                              reverse=direction == 1)
+
+        output, finals = run_packed_layers(data, sizes, (h0, c0), run, num_layers=self.num_layers,
+                                           num_directions=self.num_directions, dropout=self.dropout,
+                                           training=self.training)  # (N, D·P); (L·D, B, P), (L·D, B, H)
+        h_n, c_n = permute_states(finals, unsorted_indices)  # back into the caller's order
+        return repack(output, input), (h_n, c_n)
 
     def forward(
         self,
-        input: torch.Tensor,
+        input: torch.Tensor | PackedSequence,
         hx: tuple[torch.Tensor, torch.Tensor] | None = None,
         *,
         return_gates: bool = False,
         check_finite: bool = False,
     ):
         """Run the sequence; see the class docstring for shapes. Returns ``output, (h_n, c_n)[, gates]``."""
-        input, h_0, c_0 = self._check_inputs(input, hx, check_finite)
+        if isinstance(input, PackedSequence):
+            if return_gates:
+                raise ValueError("return_gates=True needs a padded tensor input, not a PackedSequence; "
+                                 "unpack it with torch.nn.utils.rnn.pad_packed_sequence first.")
+            return self._forward_packed(input, hx, check_finite)
+        if return_gates and self.proj_size > 0:
+            raise ValueError(f"return_gates=True is for an LSTM without projections; this one has "
+                             f"proj_size={self.proj_size}.")
+        input = check_input(input, self.input_size, self.batch_first, self.weight_ih_l0, "LSTM")
+        if check_finite:
+            _checks.check_finite(input=input)
+        checked = self._check_hx(hx, input, check_finite)
         batched = input.dim() == 3
         x = input if batched else input.unsqueeze(1)  # (T, B, I) or (B, T, I)
         if batched and self.batch_first:
             x = x.transpose(0, 1)  # (T, B, I)
-        B, H, LD = x.shape[1], self.hidden_size, self.num_layers * self.num_directions
-        if h_0 is None:
-            h0 = x.new_zeros(LD, B, H)  # (L·D, B, H)
+        B, H, P, LD = x.shape[1], self.hidden_size, self.real_hidden_size, self.num_layers * self.num_directions
+        if checked is None:
+            h0 = x.new_zeros(LD, B, P)  # (L·D, B, P)
             c0 = x.new_zeros(LD, B, H)  # (L·D, B, H)
         else:
-            h0 = h_0.reshape(LD, B, H)  # (L·D, B, H)
-            c0 = c_0.reshape(LD, B, H)  # (L·D, B, H)
-
-        def run(x_in: torch.Tensor, layer: int, direction: int, state: tuple[torch.Tensor, ...]):
-            sfx = param_suffix(layer, direction)
-            w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)
-            b_ih, b_hh = getattr(self, "bias_ih" + sfx), getattr(self, "bias_hh" + sfx)
-            return _lstm_direction(x_in, state[0], state[1], w_ih, w_hh, b_ih, b_hh, return_gates=return_gates)
+            h0 = checked[0].reshape(LD, B, P)  # (L·D, B, P)
+            c0 = checked[1].reshape(LD, B, H)  # (L·D, B, H)
 
         output, (h_n, c_n), gates = run_layers(
-            x, (h0, c0), run, num_layers=self.num_layers, num_directions=self.num_directions,
-            dropout=self.dropout, training=self.training,
-        )  # (T, B, D·H); (L·D, B, H) each; one SequenceGates per layer and direction (or None)
+            x, (h0, c0), self._run_direction(return_gates), num_layers=self.num_layers,
+            num_directions=self.num_directions, dropout=self.dropout, training=self.training,
+        )  # (T, B, D·P); (L·D, B, P), (L·D, B, H); one SequenceGates per layer and direction (or None)
 
         def like_output(t: torch.Tensor) -> torch.Tensor:
             if batched and self.batch_first:
@@ -464,10 +551,14 @@ class LSTM(StackedRecurrent):
 
         output = like_output(output)
         if not batched:
-            h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)  # (L·D, H)
+            h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)  # (L·D, P), (L·D, H)
         if not return_gates:
             return output, (h_n, c_n)
         per_run = tuple(SequenceGates(*(like_output(t) for t in g)) for g in gates)
         if self.num_layers == 1 and not self.bidirectional:
             return output, (h_n, c_n), per_run[0]
         return output, (h_n, c_n), per_run
+
+
+# A whole pickled model holding an LSTM loads under torch.load's weights-only default.
+torch.serialization.add_safe_globals([LSTM])

@@ -201,7 +201,7 @@ def test_profiler_sees_no_gru_kernel():
 
 
 def test_bad_arguments_name_the_fix():
-    with pytest.raises(ValueError, match="`num_layers` must be an int >= 1"):
+    with pytest.raises(ValueError, match="num_layers must be greater than zero"):
         GRU(I, H, num_layers=0)
     ours = GRU(I, H, num_layers=2)
     with pytest.raises(TypeError, match="one tensor h_0"):

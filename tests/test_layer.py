@@ -287,19 +287,28 @@ def test_gradcheck_float64():
 # ----- bad input -------------------------------------------------------------------------------------
 
 
-def test_proj_size_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"does not support proj_size=2.*Use proj_size=0, or torch.nn.LSTM"):
-        LSTM(3, 4, proj_size=2)
+@pytest.mark.parametrize("proj_size,error,message", [
+    (4, ValueError, r"proj_size has to be smaller than hidden_size"),
+    (-1, ValueError, r"proj_size must be at least 0"),
+    (1.0, TypeError, r"proj_size should be of type int, got: float"),
+])
+def test_bad_proj_size(proj_size, error, message):
+    with pytest.raises(error, match=message):
+        LSTM(3, 4, proj_size=proj_size)
+    with pytest.raises(error):  # nn.LSTM rejects it too
+        torch.nn.LSTM(3, 4, proj_size=proj_size)
 
 
 @pytest.mark.parametrize(
     "kwargs,error,message",
     [
-        ({"num_layers": 0}, ValueError, r"`num_layers` must be an int >= 1.*got 0"),
-        ({"num_layers": 2.0}, ValueError, r"`num_layers` must be an int"),
-        ({"dropout": 1.5}, ValueError, r"`dropout` must be a number in \[0, 1\].*got 1.5"),
-        ({"dropout": "0.1"}, ValueError, r"`dropout` must be a number"),
-        ({"bidirectional": 1}, TypeError, r"`bidirectional` must be True or False"),
+        ({"num_layers": 0}, ValueError, r"num_layers must be greater than zero.*got 0"),
+        ({"num_layers": 2.0}, TypeError, r"num_layers should be of type int, got: float"),
+        ({"dropout": 1.5}, ValueError, r"dropout should be a number in range \[0, 1\].*got 1.5"),
+        ({"dropout": "0.1"}, ValueError, r"dropout should be a number"),
+        ({"bidirectional": 1}, TypeError, r"bidirectional should be of type bool, got: int.*bidirectional=True"),
+        ({"batch_first": "False"}, TypeError, r"batch_first should be of type bool, got: str.*'False'"),
+        ({"bias": 0}, TypeError, r"bias should be of type bool, got: int"),
     ],
 )
 def test_bad_stack_arguments(kwargs, error, message):
@@ -315,9 +324,9 @@ def test_dropout_with_one_layer_warns_like_nn_lstm():
 
 
 def test_bad_sizes_in_constructor():
-    with pytest.raises(ValueError, match="`hidden_size` must be a positive int"):
+    with pytest.raises(ValueError, match="hidden_size must be greater than zero.*got 0"):
         LSTM(3, 0)
-    with pytest.raises(ValueError, match="`input_size` must be a positive int"):
+    with pytest.raises(TypeError, match="input_size should be of type int, got: float"):
         LSTM(2.5, 3)
     with pytest.raises(TypeError, match="floating-point dtype"):
         LSTM(2, 3, dtype=torch.int64)
@@ -325,29 +334,48 @@ def test_bad_sizes_in_constructor():
 
 def test_bad_inputs_name_the_argument():
     m = LSTM(3, 4)
-    with pytest.raises(ValueError, match=r"`input` must have shape \(\*, \*, 3\).*got \(5, 2, 7\)"):
-        m(torch.randn(5, 2, 7))
-    with pytest.raises(ValueError, match=r"`input` must have shape \(\*, 3\).*got \(5, 7\)"):
+    # shape errors are both ValueError (the course) and RuntimeError (nn.LSTM), and quote nn.LSTM
+    for error in (ValueError, RuntimeError):
+        with pytest.raises(error, match=r"`input` must have shape \(\*, \*, 3\).*got \(5, 2, 7\).*"
+                                        r"input.size\(-1\) must be equal to input_size. Expected 3, got 7"):
+            m(torch.randn(5, 2, 7))
+    with pytest.raises(RuntimeError):
+        torch.nn.LSTM(3, 4)(torch.randn(5, 2, 7))
+    with pytest.raises(RuntimeError, match=r"`input` must have shape \(\*, 3\).*got \(5, 7\)"):
         m(torch.randn(5, 7))
-    with pytest.raises(ValueError, match=r"`input` must be 3-D \(T, B, I\)"):
+    with pytest.raises(ValueError, match=r"Expected input to be 2D or 3D, got 1D.*`input` must be 3-D \(T, B, I\)"):
         m(torch.randn(3))
     with pytest.raises(TypeError, match=r"`input` has dtype torch.int64"):
         m(torch.ones(5, 2, 3, dtype=torch.int64))
     with pytest.raises(TypeError, match=r"`input` must be a torch.Tensor, got list"):
         m([[0.0, 1.0, 2.0]])
-    with pytest.raises(TypeError, match=r"one dtype.*`input` is torch.float64"):
-        m(torch.randn(5, 2, 3, dtype=torch.float64))
-    with pytest.raises(ValueError, match=r"at least one step"):
+    for error in (TypeError, ValueError):  # nn.LSTM raises ValueError, the course raised TypeError
+        with pytest.raises(error, match=r"RNN input dtype \(torch.float64\) does not match weight dtype "
+                                        r"\(torch.float32\). Convert input: input.to\(torch.float32\)"):
+            m(torch.randn(5, 2, 3, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match=r"at least one step.*Expected sequence length to be larger than 0"):
         m(torch.randn(0, 2, 3))
+
+
+def test_zero_size_batch_gives_empty_output_like_nn_lstm():
+    ref, ours = _pair(3, 4, batch_first=True)
+    x = torch.randn(0, 5, 3, dtype=torch.float64, requires_grad=True)  # B = 0
+    out, (h_n, c_n) = ours(x)
+    out_ref, (h_ref, c_ref) = ref(x)
+    assert out.shape == out_ref.shape == (0, 5, 4)
+    assert h_n.shape == c_n.shape == h_ref.shape == (1, 0, 4)
+    out.sum().backward()
+    assert x.grad.shape == x.shape
 
 
 def test_bad_hx_name_the_argument():
     m = LSTM(3, 4)
     x = torch.randn(5, 2, 3)
     good = torch.zeros(1, 2, 4)
-    with pytest.raises(ValueError, match=r"`h_0` must have shape \(1, 2, 4\).*got \(2, 4\)"):
+    with pytest.raises(RuntimeError, match=r"`h_0` must have shape \(1, 2, 4\).*got \(2, 4\)"):
         m(x, (torch.zeros(2, 4), good))
-    with pytest.raises(ValueError, match=r"`c_0` must have shape \(1, 2, 4\).*got \(1, 3, 4\)"):
+    with pytest.raises(ValueError, match=r"`c_0` must have shape \(1, 2, 4\).*got \(1, 3, 4\).*"
+                                         r"Expected hidden\[1\] size \(1, 2, 4\), got \[1, 3, 4\]"):
         m(x, (good, torch.zeros(1, 3, 4)))
     with pytest.raises(ValueError, match=r"`h_0` must have shape \(1, 4\)"):
         m(torch.randn(5, 3), (good, good))
@@ -378,7 +406,7 @@ def test_device_mismatch(device):
     m = LSTM(3, 4)
     other = "meta" if device == "cpu" else device  # a second device exists everywhere: 'meta'
     x = torch.randn(5, 2, 3, device=other)
-    with pytest.raises(ValueError, match=r"one device.*`input` on"):
+    with pytest.raises(RuntimeError, match=r"one device.*`input` on"):
         m(x)
     if device != "cpu":
         m.to(device)
