@@ -35,8 +35,12 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) -m pytest --nbval-lax -q -p no:cacheprovider book solutions exercises
 
-## Every chapter, exercise and solution run top to bottom in .venv-colab (cached): only `pip install .`, ipykernel
-## and nbclient, no book packages, as on Colab (tests/colab; times in test-artifacts/colab/timings.json).
+## Every chapter, exercise and solution run top to bottom by `pytest --nbval-lax` in .venv-colab (cached): only
+## `pip install .`, ipykernel and nbclient, with pytest and nbval as runners, no book packages, each kernel in an empty
+## folder, as on Colab. Then the training chapters (tests/colab/colabenv.py TRAINING_CHAPTERS: one line per chapter)
+## with their prose checks, and the stored-sweep tests, once more under each other CPU's float path (FLOAT_PATHS:
+## MKL_CBWR=COMPATIBLE; MKL_CBWR=AVX2 ATEN_CPU_CAPABILITY=avx2); two runs at a time (tests/colab; times in
+## test-artifacts/colab/timings.json).
 colab: $(STAMP)
 	$(PY) -m pytest tests/colab -q -rs -p no:cacheprovider
 

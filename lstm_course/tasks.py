@@ -39,6 +39,7 @@ __all__ = [
     "RecallTask",
     "SequenceClassifier",
     "TrainConfig",
+    "build_model",
     "evaluate",
     "run_experiment",
     "train",
@@ -271,6 +272,21 @@ class TrainConfig:
 DEFAULT_CONFIG = TrainConfig()
 
 
+def build_model(
+    kind: Literal["lstm", "rnn", "gru", "peephole", "coupled"],
+    config: TrainConfig = DEFAULT_CONFIG,
+    *,
+    device: torch.device | str | None = None,
+) -> SequenceClassifier:
+    """The untrained :class:`SequenceClassifier` that :func:`run_experiment` starts from: the same initial
+    weights (drawn from ``config.seed``, with ``config.forget_bias`` and ``config.init_scale``), for measuring
+    a trained model's statistics against its own starting point."""
+    task = config.task
+    return SequenceClassifier(kind, task.input_size, config.hidden_size, task.num_symbols,
+                              forget_bias=config.forget_bias, init_scale=config.init_scale,
+                              generator=torch.Generator().manual_seed(config.seed)).to(get_device(device))
+
+
 def run_experiment(
     kind: Literal["lstm", "rnn", "gru", "peephole", "coupled"],
     config: TrainConfig = DEFAULT_CONFIG,
@@ -283,10 +299,7 @@ def run_experiment(
 
     Returns the trained model (on ``device``, default :func:`~lstm_course.devices.get_device`) and its history.
     """
-    task = config.task
-    model = SequenceClassifier(kind, task.input_size, config.hidden_size, task.num_symbols,
-                               forget_bias=config.forget_bias, init_scale=config.init_scale,
-                               generator=torch.Generator().manual_seed(config.seed)).to(get_device(device))
-    history = train(model, task, config.steps, config.lr, config.batch_size, config.seed, progress,
+    model = build_model(kind, config, device=device)
+    history = train(model, config.task, config.steps, config.lr, config.batch_size, config.seed, progress,
                     log_every=log_every, clip=config.clip)
     return model, history

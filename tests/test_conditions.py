@@ -1,8 +1,10 @@
 """The committed conditions sweep (lstm_course/data/conditions.json) matches the code that made it.
 
-The whole sweep takes minutes (tools/sweep_conditions.py); here one cell is re-run: the LSTM with forget
-bias 3, clipping 1.0, seed 1, whose accuracy (0.756 when written) is neither chance nor 100 %, so a change
-in the task, the model, the initialisation or the training loop moves it. About 5-10 s on one CPU thread.
+The whole sweep takes tens of minutes (tools/sweep_conditions.py); here one cell is re-run: the chapter's own
+setting (forget bias 5, clipping 1.0, seed 0), which solves the task on every seed and under every float path
+that `make test` tries (tests/colab: MKL_CBWR=COMPATIBLE; MKL_CBWR=AVX2 with ATEN_CPU_CAPABILITY=avx2). A cell
+whose outcome is a coin toss that rounding decides (forget bias 3: one seed gave 1.0, 0.739 or 0.271 depending
+only on MKL's code path, issue 16) is never compared seed by seed. About 10-20 s on one CPU thread.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from lstm_course.conditions import (
     CLIPS,
     FORGET_BIASES,
     SEEDS,
+    SOLVED,
     base_config_record,
     config_for,
     load_conditions,
@@ -23,7 +26,7 @@ from lstm_course.conditions import (
 from lstm_course.tasks import DEFAULT_CONFIG
 
 KEYS = ("kind", "forget_bias", "clip", "init_scale", "lr", "seed")
-RERUN = {"kind": "lstm", "forget_bias": 3.0, "clip": 1.0, "seed": 1}
+RERUN = {"kind": "lstm", "forget_bias": DEFAULT_CONFIG.forget_bias, "clip": DEFAULT_CONFIG.clip, "seed": 0}
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +42,16 @@ def test_file_holds_exactly_the_grid_of_the_current_code(record: dict) -> None:
         assert 0.0 <= cell["accuracy"] <= 1.0 and cell["loss"] > 0
 
 
-def test_one_cell_rerun_matches_the_file(record: dict) -> None:
+def test_the_chapters_setting_reruns_solved_as_stored(record: dict) -> None:
+    """The cell is stable: it solved the task on every seed of the file, and solves it again here."""
     (stored,) = [c for c in record["cells"] if all(c[k] == v for k, v in RERUN.items())]
+    same_setting = [c for c in record["cells"] if c["kind"] == "lstm" and c["forget_bias"] == RERUN["forget_bias"]
+                    and c["clip"] == RERUN["clip"]]
+    assert len(same_setting) == len(SEEDS) and all(c["accuracy"] >= SOLVED for c in same_setting), same_setting
     fresh = run_cell({k: stored[k] for k in KEYS})
-    # Same code, same seeds: identical on one machine; the tolerance allows another CPU's rounding.
-    assert fresh["accuracy"] == pytest.approx(stored["accuracy"], abs=0.01)
-    assert fresh["loss"] == pytest.approx(stored["loss"], rel=0.05)
+    assert fresh["accuracy"] >= SOLVED, fresh  # solved again, on this machine's float path
+    # The final loss of a solved run is small on every float path (0.002-0.004 stored); its digits are not compared.
+    assert fresh["loss"] < 0.05 and stored["loss"] < 0.05, (fresh, stored)
 
 
 def test_summary_groups_over_seeds(record: dict) -> None:
@@ -52,8 +59,17 @@ def test_summary_groups_over_seeds(record: dict) -> None:
     assert [(r["forget_bias"], r["clip"]) for r in rows] == [(fb, c) for fb in FORGET_BIASES for c in CLIPS]
     for r in rows:
         assert r["seeds"] == list(SEEDS) and r["min"] <= r["mean"] <= r["max"]
+        assert r["solved"] == sum(c["accuracy"] >= SOLVED for c in record["cells"] if c["kind"] == "lstm"
+                                  and c["forget_bias"] == r["forget_bias"] and c["clip"] == r["clip"])
     rnn = summarise(record["cells"], "rnn", ("init_scale", "lr"))
     assert all(len(r["seeds"]) == len(SEEDS) for r in rnn)
+
+
+def test_solved_counts_seeds_at_or_above_the_threshold() -> None:
+    accuracies = [1.0, 0.99, 0.989, 0.25]
+    cells = [{"kind": "lstm", "forget_bias": 3.0, "seed": k, "accuracy": a} for k, a in enumerate(accuracies)]
+    (row,) = summarise(cells, "lstm", ("forget_bias",))
+    assert row["solved"] == 2 and row["seeds"] == [0, 1, 2, 3] and row["min"] == 0.25
 
 
 def test_config_for_replaces_only_the_cell_fields() -> None:

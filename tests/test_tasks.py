@@ -20,6 +20,7 @@ from lstm_course.tasks import (
     RecallTask,
     SequenceClassifier,
     TrainConfig,
+    build_model,
     evaluate,
     run_experiment,
     train,
@@ -83,6 +84,23 @@ def test_lstm_learns_where_rnn_stays_at_chance() -> None:
     assert lstm_acc > 0.9  # measured 1.00
     assert rnn_acc < 0.4  # chance 0.25, measured 0.22-0.26
     assert lstm_history.loss[-1] < 0.5 * lstm_history.loss[0]
+
+
+def test_build_model_is_the_untrained_start_of_run_experiment() -> None:
+    """The untrained baseline of a measurement: the very weights run_experiment starts from, before any step."""
+    config = replace(SHORT, steps=1)
+    start = build_model("lstm", config, device="cpu")
+    trained, _ = run_experiment("lstm", config, device="cpu", progress=False)
+    again = build_model("lstm", config, device="cpu")
+    other = build_model("lstm", replace(config, seed=1), device="cpu")
+    for (name, p), q, t, o in zip(start.named_parameters(), again.parameters(), trained.parameters(),
+                                  other.parameters(), strict=True):
+        assert torch.equal(p, q), name
+        assert not torch.equal(p, o), name
+        assert not torch.equal(p, t), name  # one Adam step moved every parameter
+    f = gate_slice("f", config.hidden_size)
+    b_f = start.recurrent.bias_ih_l0[f] + start.recurrent.bias_hh_l0[f]
+    assert b_f.min() > config.forget_bias - 1  # forget bias 5 plus PyTorch's small draws
 
 
 def test_training_is_deterministic_given_seed() -> None:
