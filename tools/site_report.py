@@ -3,6 +3,7 @@
     python tools/site_report.py              # size of _build/html and page weights (static: HTML + what it links)
     python tools/site_report.py --build      # first time `make book` (a full, clean build)
     python tools/site_report.py --browser    # page weight as loaded by Chromium (every byte it fetched)
+    python tools/site_report.py --all        # every page's static weight, raw and gzipped
 
 Static page weight = the HTML file + every local script, stylesheet and image it references (each counted once per
 page). The browser weight adds what scripts fetch later (fonts, MathJax's TeX extensions).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import re
 import subprocess
@@ -43,8 +45,8 @@ def pages(site: Path) -> list[Path]:
     return [p for p in sorted(site.rglob("*.html")) if not set(p.relative_to(site).parts[:-1]) & SKIP_DIRS]
 
 
-def static_weight(site: Path, page: Path) -> int:
-    """Bytes of the page's HTML plus the local files it references directly."""
+def static_files(site: Path, page: Path) -> set[Path]:
+    """The page's HTML and the local scripts, stylesheets and images it references directly."""
     parser = _Refs()
     parser.feed(page.read_text(encoding="utf-8", errors="replace"))
     files = {page.resolve()}
@@ -55,7 +57,17 @@ def static_weight(site: Path, page: Path) -> int:
         target = (page.parent / unquote(parts.path)).resolve()
         if target.is_file():
             files.add(target)
-    return sum(f.stat().st_size for f in files)
+    return files
+
+
+def static_weight(site: Path, page: Path) -> int:
+    """Bytes of the page's HTML plus the local files it references directly."""
+    return sum(f.stat().st_size for f in static_files(site, page))
+
+
+def gzip_weight(site: Path, page: Path) -> int:
+    """The same files' bytes gzipped (level 6, as a web server sends them with Content-Encoding: gzip)."""
+    return sum(len(gzip.compress(f.read_bytes(), 6)) for f in static_files(site, page))
 
 
 def browser_weights(site: Path, chromium: str = "/usr/bin/chromium") -> dict[str, int]:
@@ -96,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", action="store_true", help="time `make book` first")
     parser.add_argument("--browser", action="store_true", help="weigh pages as loaded in Chromium")
     parser.add_argument("--top", type=int, default=5)
+    parser.add_argument("--all", action="store_true", help="every page's static weight, raw and gzipped")
     args = parser.parse_args(argv)
     if args.build:
         start = time.perf_counter()
@@ -120,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"page weight, static (HTML + referenced scripts, styles, images), top {args.top}:")
     for rel, size in sorted(static.items(), key=lambda kv: -kv[1])[: args.top]:
         print(f"  {size / 1e6:6.2f} MB  {rel}  (HTML alone {(site / rel).stat().st_size / 1e6:.2f} MB)")
+    if args.all:
+        print("every page, static weight: raw / gzipped (HTML + referenced scripts, styles, images):")
+        for rel in static:
+            page = site / rel
+            manager = "  + widget manager" if "embed-amd" in page.read_text(encoding="utf-8", errors="replace") else ""
+            print(f"  {static[rel] / 1e6:6.2f} MB / {gzip_weight(site, page) / 1e6:5.2f} MB  {rel}{manager}")
     if args.browser:
         loaded = browser_weights(site)
         print(f"page weight, as loaded by Chromium, top {args.top}:")

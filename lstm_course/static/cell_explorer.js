@@ -50,6 +50,20 @@ function controlDescription(name) {
   return `${g} weight on ${on === "h" ? "h t-1" : "x t"} (${name})`;
 }
 
+/** A control's name as the notes write it: "W_f on x", "W_o on h", "b_o". */
+function plainName(name) {
+  const [kind, gate, on] = name.split("_");
+  return kind === "W" ? `W_${gate} on ${on}` : name;
+}
+
+/**
+ * The value of `name` for the k-th unit shown at one step. x_t is the one input both units read (I = 1): it has
+ * one entry, not one per unit.
+ */
+export function valueOf(step, name, k) {
+  return name === "x_t" ? step.x_t[0] : step[name][k];
+}
+
 /** A new HTML element with attributes and children (strings become text). */
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -147,9 +161,18 @@ export function mount(root, config) {
   }
   root.append(modeBar, presetBar);
 
+  // The diagram and, in sequence mode, the strip chart stay in view (CSS: sticky) while the controls below scroll.
   const figure = el("div", { class: "lx-figure" });
   root.append(figure);
   const diagram = createDiagram(figure, id);
+  const stripBox = el("div", { class: "lx-stripbox" });
+  root.append(stripBox);
+  const sizes = new ResizeObserver(() => {
+    root.style.setProperty("--lx-figure-height", `${figure.offsetHeight}px`);
+    root.style.setProperty("--lx-strip-height", `${stripBox.offsetHeight}px`);
+  });
+  sizes.observe(figure);
+  sizes.observe(stripBox);
   root.append(el("p", { class: "lx-legend lx-muted" },
     "Blue wires carry positive values, orange negative ones; the thicker and stronger, the larger. Gate wires "
     + "(f, i, o in 0 to 1) are stronger the more open the gate. z is a gate's pre-activation. The wide band along "
@@ -187,8 +210,6 @@ export function mount(root, config) {
       + "this step's input; the weights act at every step. With two units, each unit's recurrent weight sees "
       + "its own h\u209c\u208b\u2081 only."),
   );
-  const stripBox = el("div", { class: "lx-stripbox" });
-  seqPanel.append(stripBox);
   const rows = config.rows.filter((r) => STRIP_ROWS[r]);
   const strip = createStripChart(stripBox, rows, id);
   root.append(seqPanel);
@@ -286,7 +307,7 @@ export function mount(root, config) {
     }
     for (const name of TABLE_ROWS) {
       tableCells[name].forEach((td, j) => {
-        const v = step[name][j];
+        const v = valueOf(step, name, j);
         td.dataset.value = String(v);
         td.textContent = fmt(v);
       });
@@ -303,7 +324,7 @@ export function mount(root, config) {
     const j = Math.max(0, units.indexOf(state.shown));
     const step = steps[k];
     const one = {};
-    for (const name of TABLE_ROWS) one[name] = step[name][j];
+    for (const name of TABLE_ROWS) one[name] = valueOf(step, name, j);
     updateDiagram(diagram, one, preactivations(step, weights, j), units[j] + 1);
     renderControls(one);
     renderTable(result);
@@ -312,6 +333,8 @@ export function mount(root, config) {
     root.dataset.steps = String(inSequence ? T : 1);
     root.dataset.units = String(inSequence && state.twoUnits ? 2 : 1);
     if (seqPanel.hidden === inSequence) seqPanel.hidden = !inSequence;
+    if (stripBox.hidden === inSequence) stripBox.hidden = !inSequence;
+    renderNote();
     if (presetBar.hidden !== inSequence) presetBar.hidden = inSequence;
     if (unitBar.hidden === state.twoUnits) unitBar.hidden = !state.twoUnits;
     if (inSequence) {
@@ -333,6 +356,48 @@ export function mount(root, config) {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------- the note
+  // A note describes the settings it came with (e.g. "the output gate is closed (b_o = -6)"). Once the reader
+  // changes those settings it says so, and names what changed and its value now, so it is never read as the state.
+  const note = { text: "", units: [], xs: [], error: "", describes: true };
+
+  /** `describes`: the text describes the current settings (false for a plain status such as "8 steps."). */
+  function setNote(text, describes = true) {
+    note.text = text;
+    note.describes = describes;
+    note.units = state.units.map((p) => ({ ...p }));
+    note.xs = state.xs.slice();
+    note.error = "";
+  }
+
+  function changedSince() {
+    const changed = [];
+    const units = state.twoUnits ? [0, 1] : [0];
+    for (const u of units) {
+      for (const name of PARAM_NAMES.slice(STATE_NAMES.length)) {
+        if (Math.abs(state.units[u][name] - note.units[u][name]) > 1e-9) {
+          changed.push(`${plainName(name)}${units.length > 1 ? ` of unit ${u + 1}` : ""} is now `
+            + fmt(state.units[u][name]));
+        }
+      }
+    }
+    if (state.xs.length !== note.xs.length || state.xs.some((x, k) => x !== note.xs[k])) {
+      changed.push("the input sequence is now different");
+    }
+    return changed;
+  }
+
+  function renderNote() {
+    let text = note.error || note.text;
+    const changed = note.error || !note.text || !note.describes ? [] : changedSince();
+    if (changed.length) {
+      text = `At the settings this explorer opened with: ${note.text} You changed them since: `
+        + `${changed.slice(0, 3).join("; ")}${changed.length > 3 ? `; and ${changed.length - 3} more` : ""}.`;
+    }
+    if (seqStatus.textContent !== text) seqStatus.textContent = text;
+    seqStatus.dataset.stale = changed.length ? "true" : "false";
+  }
+
   // ---------------------------------------------------------------------------------------------- events
   function stopPlaying() {
     if (state.timer !== null) clearInterval(state.timer);
@@ -349,11 +414,22 @@ export function mount(root, config) {
     twoUnits.checked = state.twoUnits;
     state.t = 1;
     seqText.value = state.xs.join(" ");
-    seqStatus.textContent = s.note || "";
+    setNote(s.note || "");
+  }
+
+  // Where each gate's block sits across the diagram (0 to 1): on a phone the diagram is wider than the screen, and
+  // dragging a gate's control scrolls that gate into view.
+  const GATE_AT = { f: 0.285, i: 0.41, c: 0.525, o: 0.652, x: 0.2, h: 0.05 };
+  function showPartOf(name) {
+    if (figure.scrollWidth <= figure.clientWidth + 1) return;
+    const key = name.startsWith("W_") || name.startsWith("b_") ? name.split("_")[1] : name[0];
+    if (!(key in GATE_AT)) return;
+    figure.scrollLeft = GATE_AT[key] * figure.scrollWidth - figure.clientWidth / 2;
   }
 
   root.addEventListener("input", (e) => {
     const name = e.target.dataset.input;
+    if (PARAM_NAMES.includes(name)) showPartOf(name);
     if (name === "step") {
       state.t = Number(e.target.value);
     } else if (PARAM_NAMES.includes(name)) {
@@ -378,14 +454,15 @@ export function mount(root, config) {
     } else if (name === "sequence") {
       const parsed = parseSequence(e.target.value, rangeOf("x_t"));
       if (parsed.error) {
-        seqStatus.textContent = parsed.error;
+        note.error = parsed.error;
+        renderNote();
         return;
       }
       stopPlaying();
       state.xs = parsed.xs;
       state.t = 1;
       seqSelect.value = "";
-      seqStatus.textContent = `${parsed.xs.length} steps.`;
+      setNote(`${parsed.xs.length} steps.`, false);
     } else if (name === "two_units") {
       state.twoUnits = e.target.checked;
       if (!state.twoUnits) state.shown = 0;
@@ -434,9 +511,9 @@ export function mount(root, config) {
 
   if (config.sequence) {
     seqSelect.value = config.sequence;
-    seqStatus.textContent = config.note ?? (config.sequences[config.sequence].note || "");
+    setNote(config.note ?? (config.sequences[config.sequence].note || ""));
   } else {
-    seqStatus.textContent = config.note ?? "";
+    setNote(config.note ?? "");
     seqSelect.value = "";
   }
   seqText.value = state.xs.join(" ");
