@@ -27,6 +27,11 @@ Time steps are numbered :math:`t = 1 \\ldots T`; :math:`h_0, c_0` is the initial
   variance across sequences that lies between the classes' means (the correlation ratio
   :math:`\\eta^2`, summed over units). Near 1: the state is a function of the label; near 0: of the rest.
 * **Gates over time** (:func:`gates_over_time`): each gate averaged over sequences and units, ``(T,)``.
+* **All of them on one model** (:func:`measure_memory`), so that a trained model and its untrained start
+  (the same initial weights, :func:`lstm_course.tasks.build_model`) are measured the same way. Every
+  measurement of a trained model needs that baseline: an LSTM with a large forget-gate bias already keeps
+  the first symbol decodable for many steps before any training, and :math:`h_1` depends on :math:`x_1`
+  alone, so a probe reads the symbol at :math:`t = 1` from any network that does not discard its input.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ __all__ = [
     "fit_probe",
     "gates_over_time",
     "label_variance_share",
+    "measure_memory",
+    "MemoryMeasurement",
     "probe_accuracy_over_time",
     "surviving_first_write_share",
     "write_contributions",
@@ -267,3 +274,65 @@ def gates_over_time(
         arr = _as_array(f"gates[{name!r}]", value, 3)  # (T, B, H)
         out[name] = (np.abs(arr) if name in _SIGNED else arr).mean(axis=(1, 2))  # (T,)
     return out
+
+
+@dataclass(frozen=True)
+class MemoryMeasurement:
+    """What :func:`measure_memory` measures on one model; accuracies in [0, 1], entry ``n`` is step ``steps[n]``.
+
+    ``probe_h, probe_c, probe_w``: held-out probe accuracy from :math:`h_t`, :math:`c_t` and the write
+    :math:`i_t \\odot \\tilde c_t`, ``(len(steps),)``; ``readout``: the network's own read-out applied to
+    every :math:`h_t`, ``(T,)``; ``share``: the surviving first write's share of :math:`|c_T|` per test
+    sequence, ``(M,)``; ``kept``: :math:`\\prod_{j=2}^{T} f_j` averaged over sequences and units;
+    ``i_dist, f_dist``: the input and forget gates averaged over the distractors (steps 2 to :math:`T`);
+    ``explained``: :func:`label_variance_share` of :math:`c_T`; ``over_time``: :func:`gates_over_time` of
+    ``f_t, i_t, o_t, c_t``, each ``(T,)``; ``gates``: the test sequences' gates, each ``(T, M, H)``.
+    """
+
+    steps: tuple[int, ...]
+    probe_h: np.ndarray
+    probe_c: np.ndarray
+    probe_w: np.ndarray
+    readout: np.ndarray
+    share: np.ndarray
+    kept: float
+    i_dist: float
+    f_dist: float
+    explained: float
+    over_time: dict[str, np.ndarray]
+    gates: Any
+
+
+def measure_memory(model: Any, fit_x: torch.Tensor, fit_y: torch.Tensor, test_x: torch.Tensor,
+                   test_y: torch.Tensor, steps: Sequence[int]) -> MemoryMeasurement:
+    """Every instrument of this module on ``model``, a :class:`~lstm_course.tasks.SequenceClassifier` LSTM.
+
+    ``fit_x (T, N, I), fit_y (N,)``: the sequences the probes are fitted on; ``test_x (T, M, I), test_y (M,)``:
+    other sequences they are scored on (and every other statistic is measured on). ``steps``: book steps
+    ``1 … T`` for the probes. Runs without gradients; the model is not changed.
+    """
+    recurrent = getattr(model, "recurrent", None)
+    if recurrent is None or not hasattr(model, "readout"):
+        raise ValueError("`model` must be a tasks.SequenceClassifier (with .recurrent and .readout), "
+                         f"got {type(model).__name__}; build one with tasks.build_model('lstm', config).")
+    with torch.no_grad():
+        _, _, fit_g = recurrent(fit_x, return_gates=True)  # SequenceGates, each (T, N, H)
+        _, _, test_g = recurrent(test_x, return_gates=True)  # each (T, M, H)
+        readout = np.array([(model.readout(h_t).argmax(-1) == test_y).float().mean().item()
+                            for h_t in test_g.h_t])  # (T,)
+    steps = tuple(int(t) for t in steps)
+    return MemoryMeasurement(
+        steps=steps,
+        probe_h=probe_accuracy_over_time(fit_g.h_t, fit_y, test_g.h_t, test_y, steps),
+        probe_c=probe_accuracy_over_time(fit_g.c_t, fit_y, test_g.c_t, test_y, steps),
+        probe_w=probe_accuracy_over_time(fit_g.i_t * fit_g.c_tilde, fit_y, test_g.i_t * test_g.c_tilde, test_y,
+                                         steps),
+        readout=readout,
+        share=surviving_first_write_share(test_g.f_t, test_g.i_t, test_g.c_tilde, test_g.c_t),
+        kept=float(test_g.f_t[1:].prod(dim=0).mean()),
+        i_dist=float(test_g.i_t[1:].mean()),
+        f_dist=float(test_g.f_t[1:].mean()),
+        explained=label_variance_share(test_g.c_t[-1], test_y),
+        over_time=gates_over_time(test_g, ("f_t", "i_t", "o_t", "c_t")),
+        gates=test_g,
+    )

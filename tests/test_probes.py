@@ -21,11 +21,12 @@ from lstm_course.probes import (
     fit_probe,
     gates_over_time,
     label_variance_share,
+    measure_memory,
     probe_accuracy_over_time,
     surviving_first_write_share,
     write_contributions,
 )
-from lstm_course.tasks import RecallTask
+from lstm_course.tasks import RecallTask, TrainConfig, build_model
 
 
 def _write_once_cell(num_symbols: int) -> LSTM:
@@ -176,3 +177,35 @@ def test_bad_arguments_name_the_argument() -> None:
         gates_over_time({"f_t": states}, ("o_t",))
     with pytest.raises(ValueError, match="`f_t` contains NaN"):
         write_contributions(np.full((2, 2), np.nan), np.ones((2, 2)), np.ones((2, 2)))
+
+
+def test_measure_memory_on_the_untrained_start_is_the_baseline_chapter_08_shows() -> None:
+    """The untrained model with forget bias 5 (the training's start): every instrument, measured as the parts do.
+
+    At t = 1 the probe reads the symbol (h_1 depends on x_1 alone); with forget gates near σ(5) the untrained
+    network still holds it well above chance 20 steps later (probe on h_t measured 1.0 at t = 1, 0.977 at t = 5
+    and 0.60 at t = 20, on c_t 0.76 at t = 20; 600 fit / 600 test sequences, T = 20, H = 16, seed 0); its
+    read-out is at chance (0.23).
+    """
+    task = RecallTask(length=20, num_symbols=4)
+    config = TrainConfig(task=task, hidden_size=16, forget_bias=5.0, seed=0)
+    model = build_model("lstm", config, device="cpu")
+    before = [p.clone() for p in model.parameters()]
+    fit_x, fit_y = task.sample(600, generator=torch.Generator().manual_seed(1))
+    test_x, test_y = task.sample(600, generator=torch.Generator().manual_seed(2))
+    m = measure_memory(model, fit_x, fit_y, test_x, test_y, [1, 5, 20])
+    assert all(torch.equal(p, q) for p, q in zip(before, model.parameters(), strict=True))  # not changed
+    with torch.no_grad():
+        _, _, g = model.recurrent(test_x, return_gates=True)
+        _, _, fg = model.recurrent(fit_x, return_gates=True)
+    assert m.steps == (1, 5, 20) and m.probe_h.shape == (3,) and m.readout.shape == (20,) and m.share.shape == (600,)
+    np.testing.assert_array_equal(m.probe_c, probe_accuracy_over_time(fg.c_t, fit_y, g.c_t, test_y, [1, 5, 20]))
+    np.testing.assert_allclose(m.share, surviving_first_write_share(g.f_t, g.i_t, g.c_tilde, g.c_t))
+    assert m.f_dist == pytest.approx(float(g.f_t[1:].mean())) and m.i_dist == pytest.approx(float(g.i_t[1:].mean()))
+    assert m.kept == pytest.approx(float(g.f_t[1:].prod(dim=0).mean()))
+    assert m.explained == pytest.approx(label_variance_share(g.c_t[-1], test_y))
+    np.testing.assert_allclose(m.over_time["c_t"], gates_over_time(g, ("c_t",))["c_t"])
+    assert m.probe_h[0] == 1.0 and m.probe_h[-1] > task.chance + 0.2  # decodable before any training
+    assert m.f_dist > 0.98 and abs(m.readout[-1] - task.chance) < 0.1  # σ(5) ≈ 0.993; an untrained read-out
+    with pytest.raises(ValueError, match="`model` must be a tasks.SequenceClassifier"):
+        measure_memory(model.recurrent, fit_x, fit_y, test_x, test_y, [1])
