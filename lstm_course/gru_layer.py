@@ -17,9 +17,8 @@ from torch.nn.utils.rnn import PackedSequence
 from . import _checks
 from ._recurrent import StackedRecurrent
 from ._stacking import check_input, check_state, run_layers
-from .gru import gru_hidden_state
 from .layout import GRUWeights, gru_from_torch_layout, split_gru_gates
-from .packed import gru_steps, packed_parts, permute_states, repack, run_packed_layers
+from .packed import gru_interpolate, gru_steps, packed_parts, permute_states, repack, run_packed_layers
 
 __all__ = ["GRU", "GRUSequenceGates"]
 
@@ -64,7 +63,7 @@ def _gru_direction(
         r = torch.sigmoid(steps["r"][t] + ghp["r"])  # (B, H) r_t = σ(W_r [h_{t-1}, x_t] + b_r)
         z = torch.sigmoid(steps["z"][t] + ghp["z"])  # (B, H) z_t = σ(W_z [h_{t-1}, x_t] + b_z)
         n = torch.tanh(steps["n"][t] + r * ghp["n"])  # (B, H) n_t = tanh(W_nx x_t + b_nx + r_t ⊙ (W_nh h + b_nh))
-        h = gru_hidden_state(z, h, n)  # (B, H) h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+        h = gru_interpolate(z, h, n)  # (B, H) h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}, in nn.GRU's rounding
         hs.append(h)
         if return_gates:
             rs.append(r)

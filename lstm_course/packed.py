@@ -36,9 +36,8 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from .cell import cell_update, hidden_state
-from .gru import gru_hidden_state
 
-__all__ = ["gru_steps", "lstm_steps", "run_packed_layers", "varying_batch_loop"]
+__all__ = ["gru_interpolate", "gru_steps", "lstm_steps", "run_packed_layers", "varying_batch_loop"]
 
 #: One step: ``(input half of the gates (b, G·H), state tuple of (b, ·)) -> (output (b, ·), new state tuple)``.
 Step = Callable[[torch.Tensor, tuple[torch.Tensor, ...]], tuple[torch.Tensor, tuple[torch.Tensor, ...]]]
@@ -111,6 +110,17 @@ def lstm_steps(
     return torch.cat(outs), (h_n, c_n)
 
 
+def gru_interpolate(z_t: torch.Tensor, h_prev: torch.Tensor, n_t: torch.Tensor) -> torch.Tensor:
+    r""":func:`~lstm_course.gru.gru_hidden_state`'s :math:`h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}`,
+    computed as :math:`n_t + z_t \odot (h_{t-1} - n_t)`.
+
+    The same equation, rearranged; written this way because it is the order in which ``nn.GRU``'s kernel
+    rounds, so that float32 results match ``nn.GRU`` to the last bit (the other order differs by an ulp,
+    which a training run with a large learning rate amplifies). All three ``(B, H)``.
+    """
+    return torch.addcmul(n_t, z_t, h_prev - n_t)  # h_t = n_t + z_t ⊙ (h_{t-1} - n_t)
+
+
 def gru_steps(
     data: torch.Tensor, sizes: Sequence[int], h0: torch.Tensor, weight_ih: torch.Tensor, weight_hh: torch.Tensor,
     bias_ih: torch.Tensor | None, bias_hh: torch.Tensor | None, *, reverse: bool = False,
@@ -118,7 +128,7 @@ def gru_steps(
     r"""One GRU layer in one direction over packed rows ``data (N, I)``; ``h0 (B, H)``.
 
     Rows r, z, n (:mod:`lstm_course.gru`): :math:`n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn}
-    h_{t-1} + b_{hn}))`, then :func:`~lstm_course.gru.gru_hidden_state`. Returns ``(N, H)`` and ``(h_n,)``.
+    h_{t-1} + b_{hn}))`, then :math:`h_t` (:func:`gru_interpolate`). Returns ``(N, H)`` and ``(h_n,)``.
     """
     xs = _input_half(data, weight_ih, bias_ih).split(list(sizes))  # T × (b_t, 3H)
 
@@ -129,7 +139,7 @@ def gru_steps(
         hr, hz, hn = a_h.chunk(3, dim=1)
         r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)  # (b, H) each
         n = torch.tanh(xn + r * hn)  # (b, H)
-        h = gru_hidden_state(z, h, n)  # (b, H) h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+        h = gru_interpolate(z, h, n)  # (b, H) h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
         return h, (h,)
 
     outs, finals = varying_batch_loop(step, xs, (h0,), reverse=reverse)
