@@ -73,10 +73,10 @@ def test_every_question_has_a_kind_and_the_new_kinds_are_there():
 
 #: A second correct answer per design question, different from the module's solution.
 ALTERNATIVES = {
-    ("input_gate", "q4"): {"f": (0, 0, 7), "i": (0, 5, 8), "c": (0, 1.03, 0), "o": (0, 0, 5)},
-    ("cell_update", "q5"): {"f": (0, 0, -16, 8), "i": (0, 0, -6, 6), "c": (0, 1.05, 0, 0), "o": (0, 0, 0, 3)},
-    ("input_gate", "q5"): {"f": (0, 0, 8), "i": (0, 100, -2), "c": (0, 1.02, 0), "o": (0, 0, -5)},
-    ("cell_update", "q4"): {"f": (0, 0, 12), "i": (0, 20, -10), "c": (0, 0, 5), "o": (0, 0, 1)},
+    ("input_gate", "q4"): {"f": (0, 0, 7), "i": (0, 5, 8), "c": (0, 1.03, 0)},
+    ("cell_update", "q5"): {"f": (0, 0, -16, 8), "i": (0, 0, -6, 6), "c": (0, 1.05, 0, 0)},
+    ("input_gate", "q5"): {"f": (0, 0, 8), "i": (0, 100, -2), "c": (0, 1.02, 0)},
+    ("cell_update", "q4"): {"f": (0, 0, 12), "i": (0, 20, -10), "c": (0, 0, 5)},
     ("output_gate", "q4"): {"f": (0, 0, 0, 8), "i": (0, 0, 0, 7), "c": (0, 1.2, 0, 0), "o": (0, 0, 12, -6)},
     ("whole_cell", "q5"): {"f": [(0, 0, 0, 8), (0, 0, 0, -10)], "i": [(0, 30, 0, 10), (0, 0, 0, 10)],
                            "c": [(0, 0, 5, 0), (0, 0, 0, -10)], "o": [(0, 0, 0, 10), (0, 0, 0, 10)]},
@@ -144,10 +144,11 @@ def test_feedback_names_the_unit_of_a_two_unit_cell():
 
 
 @pytest.mark.parametrize("answer, why", [
-    ({"f": (0, 0, 10), "i": (0, 0, 10), "c": (0, 1, 0)}, "exactly the keys"),
-    ({"f": (0, 0, 10), "i": (0, 0, 10), "c": (0, 1), "o": (0, 0, 0)}, "must be one row of 3 numbers"),
-    ({"f": (0, 0, float("nan")), "i": (0, 0, 10), "c": (0, 1, 0), "o": (0, 0, 0)}, "NaN"),
-    ({"f": "open", "i": (0, 0, 10), "c": (0, 1, 0), "o": (0, 0, 0)}, "must be numbers"),
+    ({"f": (0, 0, 10), "i": (0, 0, 10)}, "exactly the keys 'f', 'i', 'c'"),
+    ({"f": (0, 0, 10), "i": (0, 0, 10), "c": (0, 1, 0), "o": (0, 0, 0)}, "exactly the keys 'f', 'i', 'c'"),
+    ({"f": (0, 0, 10), "i": (0, 0, 10), "c": (0, 1)}, "must be one row of 3 numbers"),
+    ({"f": (0, 0, float("nan")), "i": (0, 0, 10), "c": (0, 1, 0)}, "NaN"),
+    ({"f": "open", "i": (0, 0, 10), "c": (0, 1, 0)}, "must be numbers"),
     ([0, 0, 10], "must be a dict of rows"),
 ])
 def test_a_malformed_design_answer_says_what_is_wrong(answer, why):
@@ -159,7 +160,10 @@ def test_try_cell_prints_every_gate_at_every_step(capsys):
     try_cell(_question("input_gate", "q4").answer, [0.2, 0.0, 0.0])
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 4 and "f_t" in lines[0] and "c_t" in lines[0]
-    assert lines[-1].split()[0] == "3" and lines[-1].split()[-2] == "0.197"  # c_3 = tanh(0.2) σ(10)^… ≈ 0.197
+    assert lines[-1].split()[0] == "3" and lines[-1].split()[-1] == "0.197"  # c_3 = tanh(0.2) σ(10)^… ≈ 0.197
+    assert "o_t" not in lines[0] and "h_t" not in lines[0]  # a cell of three rows, asked before the output gate
+    try_cell(_question("output_gate", "q4").answer, [(0.8, 0), (0, 1)])
+    assert "o_t" in capsys.readouterr().out
     try_cell(..., [0.2])
     assert "Fill in" in capsys.readouterr().out
 
@@ -202,18 +206,33 @@ def test_the_notebook_shows_the_modules_buggy_function_and_it_is_named_as_the_bu
 
 
 def test_a_partial_fix_says_what_still_differs():
-    from lstm_course.exercises import training
+    from lstm_course.exercises import practice, training
 
     def later_chunks_off(x, weights, chunk):
-        grads = training._solution_q5(x, weights, chunk)  # (chunks, H, H+I)
+        grads = practice._solution_q3(x, weights, chunk)  # (chunks, H, H+I)
         return torch.cat([grads[:1], grads[1:] + 1])
 
-    verdict = training.q5.check(later_chunks_off).verdict
+    verdict = practice.q3.check(later_chunks_off).verdict
     assert "Still differs: the gradient of chunk 2, the gradient of chunk 3. Already right: the gradient of chunk 1." \
         in verdict.message
     verdict = training.q4.check(lambda bi, bh, v: (training._solution_q4(bi, bh, v)[0], bh)).verdict
-    assert "Still differs: bias_hh. Already right: bias_ih." in verdict.message
+    assert ("Still differs: the forget gate's bias b_f. Already right: the input gate's bias, the candidate's bias, "
+            "the output gate's bias.") in verdict.message
     assert verdict.mistake == "bias_hh's forget rows left as they were"
+
+
+def test_training_q4_is_judged_on_the_biases_the_lstm_adds():
+    """Any split of b_f = value between bias_ih and bias_hh passes; the buggy one (2 · value) does not."""
+    from lstm_course.exercises import training
+
+    def other_split(bias_ih, bias_hh, value):
+        H = bias_ih.shape[0] // 4
+        bias_ih = bias_ih.clone()
+        bias_ih[H:2 * H] = value - bias_hh[H:2 * H]  # bias_hh untouched
+        return bias_ih, bias_hh.clone()
+
+    assert training.q4.check(other_split).verdict.status == "correct"
+    assert training.q4.check(training.set_forget_bias_buggy).verdict.mistake == "forget bias added twice"
 
 
 @pytest.mark.parametrize("pair", DEBUG, ids=_id)

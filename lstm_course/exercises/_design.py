@@ -29,7 +29,8 @@ from .. import cell
 from ..layout import CellWeights
 from ._core import CheckResult, Verdict, _emit, _Question, _short
 
-__all__ = ["DesignQuestion", "Failure", "Rule", "Task", "Trial", "design_weights", "explore", "try_cell"]
+__all__ = ["WRITE_AND_KEEP", "DesignQuestion", "Failure", "Rule", "Task", "Trial", "design_weights", "explore",
+           "try_cell"]
 
 #: Gate keys of an answer, their names in feedback, and the matching CellWeights fields.
 GATES = ("f", "i", "c", "o")
@@ -125,11 +126,18 @@ def _rows(value: Any, key: str, variable: str, H: int, width: int) -> torch.Tens
     return t
 
 
-def design_weights(answer: Any, hidden_size: int, input_size: int, variable: str = "answer") -> CellWeights:
+#: The gates of a cell designed before the output gate is taught: its row is all zeros (o_t = σ(0) = 0.5).
+WRITE_AND_KEEP = ("f", "i", "c")
+
+
+def design_weights(answer: Any, hidden_size: int, input_size: int, variable: str = "answer",
+                   gates: Sequence[str] | None = None) -> CellWeights:
     """The :class:`~lstm_course.layout.CellWeights` of an answer (rows of numbers, or CellWeights).
 
     Rows: ``{"f": (w_h…, w_x…, b), "i": …, "c": …, "o": …}``, each ``(H, H+I+1)`` (or one row when
-    ``H = 1``). Raises ``ValueError`` naming what is wrong.
+    ``H = 1``). ``gates``: the keys the answer must have (:data:`GATES`, or :data:`WRITE_AND_KEEP` for a
+    question asked before the output gate is taught: then the output gate's row is zeros); ``None``
+    accepts either. Raises ``ValueError`` naming what is wrong.
     """
     H, I = hidden_size, input_size
     if isinstance(answer, CellWeights) or (isinstance(answer, tuple) and getattr(answer, "_fields", None)
@@ -147,12 +155,17 @@ def design_weights(answer: Any, hidden_size: int, input_size: int, variable: str
     if not isinstance(answer, dict):
         raise ValueError(f"`{variable}` must be a dict of rows {{'f': …, 'i': …, 'c': …, 'o': …}} or a CellWeights, "
                          f"got {_short(answer)}.")
-    if set(answer) != set(GATES):
-        raise ValueError(f"`{variable}` must have exactly the keys 'f', 'i', 'c', 'o' (one per gate); got "
+    allowed = [tuple(gates)] if gates is not None else [GATES, WRITE_AND_KEEP]
+    if set(answer) not in [set(g) for g in allowed]:
+        keys = ", ".join(repr(k) for k in allowed[0])
+        raise ValueError(f"`{variable}` must have exactly the keys {keys} (one per gate); got "
                          f"{sorted(map(str, answer))}.")
     parts = []
     for key in GATES:
-        rows = _rows(answer[key], key, variable, H, H + I + 1)
+        if key in answer:
+            rows = _rows(answer[key], key, variable, H, H + I + 1)
+        else:
+            rows = torch.zeros(H, H + I + 1, dtype=torch.float64)  # a gate the question leaves out: all zeros
         parts += [rows[:, : H + I].clone(), rows[:, H + I].clone()]  # W (H, H+I), b (H,)
     return CellWeights(*parts)
 
@@ -216,10 +229,12 @@ def try_cell(answer: Any, x: Sequence, *, hidden_size: int | None = None) -> Non
     H = hidden_size or getattr(answer, "hidden_size", 1)
     weights = design_weights(answer, H, xs.shape[-1], "answer")
     tr = run(weights, xs)
-    names = ("x_t", "f_t", "i_t", "c̃_t", "o_t", "c_t", "h_t")
+    no_output = isinstance(answer, dict) and "o" not in answer  # write and keep only: no o_t, h_t columns
+    names = ("x_t", "f_t", "i_t", "c̃_t", "c_t") if no_output else ("x_t", "f_t", "i_t", "c̃_t", "o_t", "c_t", "h_t")
     lines = [f"{'t':>3} " + " ".join(f"{n:>14}" for n in names)]
     for t in range(xs.shape[0]):
-        cols = [xs[t], tr.f[t], tr.i[t], tr.c_tilde[t], tr.o[t], tr.c[t], tr.h[t]]
+        cols = ([xs[t], tr.f[t], tr.i[t], tr.c_tilde[t], tr.c[t]] if no_output else
+                [xs[t], tr.f[t], tr.i[t], tr.c_tilde[t], tr.o[t], tr.c[t], tr.h[t]])
         lines.append(f"{t + 1:>3} " + " ".join(f"{', '.join(f'{v:.3f}' for v in col.tolist()):>14}" for col in cols))
     _emit("\n".join(lines))
 
@@ -335,13 +350,16 @@ class DesignQuestion(_Question):
     kind = "design"
 
     def __init__(self, name: str, title: str, points: float, *, variable: str, task: Task,
-                 solution: dict, explanation: str, hint: str, check_seed: int | None = None) -> None:
+                 solution: dict, explanation: str, hint: str, check_seed: int | None = None,
+                 gates: Sequence[str] = GATES) -> None:
         self.name, self.title, self.points, self.variable, self.task = name, title, points, variable, task
+        #: the rows the answer has: all four gates, or :data:`WRITE_AND_KEEP` before the output gate is taught
+        self.gates = tuple(gates)
         self._hint = hint
         self.answer = solution
         self.explanation = explanation
         self.check_seed = check_seed
-        lines = [f"{variable} = {{"] + [f"    {k!r}: {solution[k]!r},  # {GATE_NAMES[k]}" for k in GATES] + ["}"]
+        lines = [f"{variable} = {{"] + [f"    {k!r}: {solution[k]!r},  # {GATE_NAMES[k]}" for k in self.gates] + ["}"]
         self._solution = "\n".join(lines) + f"\n{explanation}"
 
     @property
@@ -382,7 +400,7 @@ class DesignQuestion(_Question):
                            "then check again.")
         H, I = self.size
         try:
-            weights = design_weights(answer, H, I, self.variable)
+            weights = design_weights(answer, H, I, self.variable, self.gates)
         except ValueError as exc:
             return Verdict("wrong", f"Malformed answer: {exc}", "malformed answer")
         if plan is None:

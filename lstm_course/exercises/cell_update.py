@@ -15,7 +15,7 @@ import torch
 from .. import cell
 from ._behaviours import CountOnes, Wipe
 from ._core import ChoiceQuestion, CodeQuestion, Exercise, Mistake
-from ._design import DesignQuestion
+from ._design import WRITE_AND_KEEP, DesignQuestion
 from ._predict import PredictQuestion, Slip
 
 __all__ = ["EXERCISE", "q1", "q2", "q3", "q4", "q5", "q6", "q7"]
@@ -50,7 +50,7 @@ q1 = CodeQuestion(
                 output=lambda f, c, i, g: cell.cell_update(torch.ones_like(f), c, i, g)),
         Mistake("input gate left out", "Multiply the candidate by i_t: i_t * c_tilde.",
                 output=lambda f, c, i, g: cell.cell_update(f, c, torch.ones_like(i), g)),
-        Mistake("tanh applied to c_t", "c_t is not squashed: tanh(c_t) belongs to the hidden state, not here.",
+        Mistake("tanh applied to c_t", "c_t is not squashed: no tanh acts on the cell path, c_t is the sum itself.",
                 output=lambda f, c, i, g: torch.tanh(cell.cell_update(f, c, i, g))),
     ],
     forbidden=("lstm_course.cell.cell_update", "lstm_course.cell.lstm_step"),
@@ -108,7 +108,8 @@ q3 = ChoiceQuestion(
 
 q4 = DesignQuestion(
     "q4", "design a cell that counts the ones", 3, variable="count_cell", task=CountOnes(),
-    solution={"f": (0.0, 0.0, 10.0), "i": (0.0, 0.0, 10.0), "c": (0.0, 10.0, 0.0), "o": (0.0, 0.0, 0.0)},
+    solution={"f": (0.0, 0.0, 10.0), "i": (0.0, 0.0, 10.0), "c": (0.0, 10.0, 0.0)},
+    gates=WRITE_AND_KEEP,
     explanation="The belt adds and never forgets: f_t = σ(10) ≈ 1 keeps the count, the input gate is open, and the "
                 "candidate tanh(10 x_t) is 0 for a 0 and tanh(10) ≈ 1 for a 1, so each 1 adds one to c_t.",
     hint="c_t = f_t c_{t-1} + i_t c̃_t is a running sum when f_t ≈ 1: make each 1 add i_t c̃_t ≈ 1 and each 0 add 0. "
@@ -118,8 +119,8 @@ q4 = DesignQuestion(
 
 q5 = DesignQuestion(
     "q5", "design a cell that wipes its memory on a marker", 3, variable="wipe_cell", task=Wipe(),
-    solution={"f": (0.0, 0.0, -20.0, 10.0), "i": (0.0, 0.0, 0.0, 10.0), "c": (0.0, 1.0, 0.0, 0.0),
-              "o": (0.0, 0.0, 0.0, 0.0)},
+    solution={"f": (0.0, 0.0, -20.0, 10.0), "i": (0.0, 0.0, 0.0, 10.0), "c": (0.0, 1.0, 0.0, 0.0)},
+    gates=WRITE_AND_KEEP,
     explanation="The forget gate reads the marker with a large negative weight: f_t = σ(10) ≈ 1 without a marker "
                 "(keep) and σ(10 - 20) ≈ 0.00005 on it (wipe). The input gate stays open and the candidate tanh(value) "
                 "writes each value; the marker itself writes nothing because the candidate ignores it.",
@@ -143,7 +144,7 @@ q6 = PredictQuestion(
     slips=[Slip("f_t and i_t swapped", lambda: _c_t(f=0.5, i=0.9), "f_t scales the old memory, i_t the candidate."),
            Slip("forget gate left out", lambda: _c_t(f=1.0), "The old memory is multiplied by f_t = 0.9."),
            Slip("tanh applied to c_t", lambda: float(torch.tanh(torch.tensor(_c_t()))),
-                "No tanh acts on the cell path; tanh(c_t) belongs to h_t.")],
+                "No tanh acts on the cell path: c_t is the sum itself.")],
     hint="Two products and a sum; the candidate is negative here.",
 )
 

@@ -12,7 +12,7 @@ import torch
 from .. import cell
 from ._behaviours import Keep, WritePositive
 from ._core import ChoiceQuestion, CodeQuestion, Exercise
-from ._design import DesignQuestion
+from ._design import WRITE_AND_KEEP, DesignQuestion
 from ._gates import CELL_FUNCTIONS, gate_cases, gate_mistakes
 from ._predict import PredictQuestion, Slip
 
@@ -63,7 +63,8 @@ KEEP_B_F = 7.0
 
 q4 = DesignQuestion(
     "q4", "design a cell that keeps x_1 for 20 steps", 3, variable="keep_cell", task=Keep(),
-    solution={"f": (0.0, 0.0, 10.0), "i": (0.0, 0.0, 10.0), "c": (0.0, 1.0, 0.0), "o": (0.0, 0.0, 0.0)},
+    solution={"f": (0.0, 0.0, 10.0), "i": (0.0, 0.0, 10.0), "c": (0.0, 1.0, 0.0)},
+    gates=WRITE_AND_KEEP,
     explanation="b_f = 10 keeps f_t = σ(10) ≈ 0.99995 at every step, so 19 steps keep 99.9 % of c_1; b_i = 10 opens "
                 "the input gate and the candidate tanh(x_t) ≈ x_t proposes x_1 itself at step 1 and 0 afterwards "
                 "(x_t = 0, b_c = 0). The candidate already writes a little less than x_1: tanh(0.3) = 0.2913, 2.9 % "
@@ -79,7 +80,8 @@ q4 = DesignQuestion(
 
 q5 = DesignQuestion(
     "q5", "design a cell that writes only positive inputs", 3, variable="positive_cell", task=WritePositive(),
-    solution={"f": (0.0, 0.0, 10.0), "i": (0.0, 50.0, 0.0), "c": (0.0, 1.0, 0.0), "o": (0.0, 0.0, 0.0)},
+    solution={"f": (0.0, 0.0, 10.0), "i": (0.0, 50.0, 0.0), "c": (0.0, 1.0, 0.0)},
+    gates=WRITE_AND_KEEP,
     explanation="A steep input gate on x_t, i_t = σ(50 x_t), is open (σ(5) ≈ 0.993) for x_t ≥ 0.1 and shut "
                 "(σ(-5) ≈ 0.007) for x_t ≤ -0.1; the candidate tanh(x_t) ≈ x_t proposes the input itself and b_f = 10 "
                 "keeps what was written.",

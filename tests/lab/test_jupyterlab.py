@@ -1,15 +1,14 @@
 """The chapters and an exercise in a real JupyterLab with a live kernel, in headless Chromium (issue 8 point 3).
 
-Chapters 01 and 04 are run with Run > Run All Cells; then a widget's slider is moved from the keyboard and the view
+Chapters 03 and 04 are run with Run > Run All Cells; then a widget's slider is moved from the keyboard and the view
 it shows must change, and the kernel behind the page must hold the same state (the slider's position and the
-image shown were computed there). In chapter 01 a live control of the step explorer is moved too: its new view can
-only come from the kernel, since no precomputed image has that value. The forget-gate exercise is answered wrongly
+image shown were computed there). (Chapter 01 has no ipywidget since its step explorer was removed; its live cell
+explorer is driven in tests/lab/test_cell_explorer_lab.py.) The forget-gate exercise is answered wrongly
 (tanh for sigmoid), then rightly, by typing into its answer cell. Everything happens on copies (see conftest.py).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import labdriver
@@ -66,7 +65,7 @@ def _wait_for_new_view(nb: labdriver.Notebook, cell: int, before: list[dict]) ->
     return nb.visible_images(cell)
 
 
-@pytest.mark.parametrize("path", ["book/01_data_path.ipynb", "book/04_cell_update.ipynb"])
+@pytest.mark.parametrize("path", ["book/03_input_gate.ipynb", "book/04_cell_update.ipynb"])
 def test_chapter_runs_and_its_widget_answers_the_slider(notebook: object, lab_server: object, artifacts: Path,
                                                         path: str) -> None:
     nb = notebook(path)
@@ -106,24 +105,6 @@ def test_chapter_runs_and_its_widget_answers_the_slider(notebook: object, lab_se
     nb.cell(cell).scroll_into_view_if_needed()
     nb.page.screenshot(path=str(artifacts / f"{Path(path).stem}_slider_moved.png"))
     assert not nb.errors(), f"{path}: error outputs after the slider moved: {nb.errors()}"
-
-
-def test_live_control_is_recomputed_by_the_kernel(notebook: object, artifacts: Path) -> None:
-    """The step explorer of chapter 01 with its live controls: moving h_{t-1} re-renders the view in the kernel."""
-    nb = notebook("book/01_data_path.ipynb")
-    nb.run_cell(nb.index_of("from lstm_course import"))  # the chapter's imports, lstm_course.widgets among them
-    result = nb.append_and_run("live = widgets.step_explorer(live=True)\nlive")
-    assert not nb.errors(), nb.errors()
-    cell = result["index"]
-    before = nb.visible_images(cell)
-    assert len(before) == 1 and "h_prev = 0.30" in before[0]["alt"], before
-    moved = nb.press_on_slider(cell, "(live)", "ArrowRight")  # the first live slider: h_{t-1}, step 0.1
-    assert moved["after"] != moved["before"], moved
-    after = _wait_for_new_view(nb, cell, before)
-    shown = re.search(r"h_prev = (-?\d+\.\d+)", after[0]["alt"])
-    assert shown and shown.group(1) == f"{float(moved['after']):.2f}", (
-        f"the view after moving h_(t-1) to {moved['after']} shows {after[0]['alt']!r}")
-    assert not nb.errors(), nb.errors()
 
 
 def test_exercise_names_the_mistake_then_accepts_the_answer(notebook: object, artifacts: Path) -> None:
