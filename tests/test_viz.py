@@ -488,3 +488,16 @@ def test_notebook_png_formatter_records_text_size() -> None:
     record = viz.read_text_record(base64.b64decode(data) if isinstance(data, str) else data)
     assert record is not None and record["smallest_text_pt"] == 10.0 and record["dpi"] == ax.figure.dpi
     plt.close("all")
+
+
+def test_line_plot_legends_sit_under_the_axes() -> None:
+    # A legend inside the axes covered lines (issue 18); under the axes it covers none.
+    axes = [viz.plot_gradient_norms({"RNN": np.logspace(0, -3, 20), "LSTM": np.ones(20)}),
+            viz.plot_learning_curves({"LSTM": {"step": [1, 2, 3], "accuracy": [0.2, 0.6, 1.0]},
+                                      "RNN": {"step": [1, 2, 3], "accuracy": [0.25, 0.25, 0.3]}}, chance=0.25)]
+    for ax in axes:
+        ax.figure.canvas.draw()
+        legend = ax.get_legend()
+        assert legend is not None and legend.get_window_extent().y1 < ax.get_window_extent().y0
+        assert min(t.get_fontsize() for t in legend.get_texts()) >= 10
+    plt.close("all")
