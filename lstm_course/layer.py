@@ -370,9 +370,12 @@ class LSTM(StackedRecurrent):
     adds :math:`W_{hh} h_{t-1}`, applies the gates' activations and calls
     :func:`~lstm_course.cell.cell_update` and :func:`~lstm_course.cell.hidden_state`.
     Without gradients that loop runs as it is; with gradients it runs inside
-    :class:`_LSTMFunction`, whose backward is written out by hand (first derivatives only; for
-    second derivatives use ``return_gates=True``, which runs :func:`~lstm_course.cell.lstm_step`
-    under plain autograd). One layer in one direction is exactly one such run.
+    :class:`_LSTMFunction`, whose backward is written out by hand; when a graph of the gradient is
+    requested (``create_graph=True``, second derivatives) or the gradients are batched, that backward
+    differentiates the same layer run by :func:`~lstm_course.cell.lstm_step` under plain autograd
+    instead, and under ``torch.func`` transforms (``vmap``, ``jacrev``) the forward runs that way too.
+    One layer in one direction is exactly one such run. ``proj_size`` and packed input run the
+    steps of :mod:`lstm_course.packed` under plain autograd.
     """
 
     def __init__(

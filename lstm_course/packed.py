@@ -20,7 +20,9 @@ by a projection of the hidden state,
     c_t &= f_t \odot c_{t-1} + i_t \odot \tilde c_t, \qquad
     r_t = W_{hr} \big(o_t \odot \tanh(c_t)\big)
 
-with :math:`W_{hr}` = ``weight_hr_l{k}`` ``(P, H)``: the recurrence and the next layer see
+(:math:`r_t` is Sak et al.'s name; ``nn.LSTM``'s documentation and the notation page call the
+projected state :math:`h_t`, and it is not the GRU's reset gate) with :math:`W_{hr}` =
+``weight_hr_l{k}`` ``(P, H)``: the recurrence and the next layer see
 :math:`r_t` ``(B, P)`` in place of :math:`h_t` (``h_n`` and the output are ``P`` wide, ``c_n`` stays
 ``H`` wide).  Everything here is composed of differentiable torch operations (no in-place update of
 a saved tensor), so second derivatives, ``vmap`` and ``torch.func`` work through it; the LSTM also
