@@ -120,39 +120,74 @@ def _is_png(site_dir: Path, page_rel: str, src: str) -> bool:
     return src.startswith("data:image/png") or urlsplit(src).path.lower().endswith(".png")
 
 
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_every_figure_text_is_readable(open_page: Any, site_dir: Path, artifacts: Path, viewport: str) -> None:
+def _measure_figures(p: Page, site_dir: Path, rel: str, viewport: str) -> tuple[list[dict], list[str]]:
     rows, problems = [], []
-    for rel in _chapters(site_dir):
-        p = open_page(rel, viewport)
-        for img in p.page.evaluate(_IMAGES):
-            if not _is_png(site_dir, rel, img["src"]):
-                continue
-            record = viz.read_text_record(_png_bytes(site_dir, rel, img["src"]))
-            name = f"{rel} image {img['index'] + 1} ({img['src'][:60]})"
-            if record is None:
-                problems.append(f"{name}: its PNG has no text-size record (draw it with lstm_course.viz, or "
-                                "import lstm_course.viz before showing it)")
-                continue
-            rendered = record["smallest_text_px"] * img["shown"] / img["natural"]
-            row = {"page": rel, "image": img["index"] + 1, "natural_px": img["natural"], "shown_px":
-                   round(img["shown"], 1), "smallest_text_pt": record["smallest_text_pt"],
-                   "rendered_text_px": round(rendered, 1)}
-            if rendered < MIN_PX:
-                zoom = p.page.evaluate(_ZOOM, img["index"]) if img["zoomable"] else None
-                if zoom:
-                    row["zoomed_text_px"] = round(record["smallest_text_px"] * zoom["shown"] / zoom["natural"], 1)
-                if viewport == "desktop":
-                    problems.append(f"{name}: smallest text {rendered:.1f} px at {img['shown']:.0f} of "
-                                    f"{img['natural']} px wide (needs {MIN_PX:g})")
-                elif not zoom or not zoom["dialog"] or not zoom["closed"] or row["zoomed_text_px"] < MIN_PX:
-                    problems.append(f"{name}: smallest text {rendered:.1f} px and a tap "
-                                    f"{'opens no full-size view' if not zoom else f'shows it at {zoom}'}")
-            rows.append(row)
-        assert not p.errors, (rel, p.errors)
-    (artifacts / f"figure-text-{viewport}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    assert len(rows) >= 20, f"only {len(rows)} figures measured: is the site built?"
-    assert not problems, "\n".join(problems)
+    for img in p.page.evaluate(_IMAGES):
+        if not _is_png(site_dir, rel, img["src"]):
+            continue
+        record = viz.read_text_record(_png_bytes(site_dir, rel, img["src"]))
+        name = f"{rel} image {img['index'] + 1} ({img['src'][:60]})"
+        if record is None:
+            problems.append(f"{name}: its PNG has no text-size record (draw it with lstm_course.viz, or "
+                            "import lstm_course.viz before showing it)")
+            continue
+        rendered = record["smallest_text_px"] * img["shown"] / img["natural"]
+        row = {"page": rel, "image": img["index"] + 1, "natural_px": img["natural"], "shown_px":
+               round(img["shown"], 1), "smallest_text_pt": record["smallest_text_pt"],
+               "rendered_text_px": round(rendered, 1)}
+        if rendered < MIN_PX:
+            zoom = p.page.evaluate(_ZOOM, img["index"]) if img["zoomable"] else None
+            if zoom:
+                row["zoomed_text_px"] = round(record["smallest_text_px"] * zoom["shown"] / zoom["natural"], 1)
+            if viewport == "desktop":
+                problems.append(f"{name}: smallest text {rendered:.1f} px at {img['shown']:.0f} of "
+                                f"{img['natural']} px wide (needs {MIN_PX:g})")
+            elif not zoom or not zoom["dialog"] or not zoom["closed"] or row["zoomed_text_px"] < MIN_PX:
+                problems.append(f"{name}: smallest text {rendered:.1f} px and a tap "
+                                f"{'opens no full-size view' if not zoom else f'shows it at {zoom}'}")
+        rows.append(row)
+    return rows, problems
+
+
+@pytest.fixture(scope="module")
+def visits(browser: Any, site_url: str, site_dir: Path, artifacts: Path) -> dict[str, Any]:
+    """Every page, loaded once at the desktop size: its figures' text sizes there and, with the window narrowed to
+    the phone's size (the page lays itself out again), there; then, back at the desktop size with every explorer
+    switched to sequence mode and two units, the words it shows."""
+    out: dict[str, Any] = {"rows": {v: [] for v in VIEWPORTS}, "problems": {v: [] for v in VIEWPORTS},
+                           "words": {}, "errors": {}}
+    for rel in sitecheck.html_pages(site_dir):
+        p = Page(browser, site_url, rel, "desktop")
+        try:
+            if sitecheck.is_chapter(rel):
+                for viewport, (w, h) in VIEWPORTS.items():
+                    p.page.set_viewport_size({"width": w, "height": h})
+                    p.page.wait_for_timeout(150)
+                    rows, problems = _measure_figures(p, site_dir, rel, viewport)
+                    out["rows"][viewport] += rows
+                    out["problems"][viewport] += problems
+                p.page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS["desktop"], strict=True)))
+            p.page.evaluate(_ALL_SEQUENCES)
+            words = p.page.evaluate(_VISIBLE_WORDS)
+            if words:
+                out["words"][rel] = words
+            if p.errors:
+                out["errors"][rel] = p.errors
+        finally:
+            p.close()
+    for viewport, rows in out["rows"].items():
+        (artifacts / f"figure-text-{viewport}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_every_figure_text_is_readable(visits: dict[str, Any], viewport: str) -> None:
+    assert len(visits["rows"][viewport]) >= 20, f"only {len(visits['rows'][viewport])} figures measured"
+    assert not visits["problems"][viewport], "\n".join(visits["problems"][viewport])
+
+
+def test_reading_pages_raise_no_errors(visits: dict[str, Any]) -> None:
+    assert not visits["errors"], visits["errors"]
 
 
 def test_the_text_check_fails_on_a_shrunk_figure(open_page: Any, site_dir: Path) -> None:
@@ -277,24 +312,18 @@ _VISIBLE_WORDS = r"""() => {
 }"""
 
 
-def test_no_page_shows_undefined_nan_or_null(open_page: Any, site_dir: Path) -> None:
-    found = {}
-    for rel in sitecheck.html_pages(site_dir):
-        p = open_page(rel, "desktop")
-        # Every explorer in sequence mode, with two units where it has them, at its last step.
-        p.page.evaluate("""() => { for (const root of document.querySelectorAll('.lx[data-mode]')) {
-            const seq = root.querySelector('input[data-input="mode"][value="sequence"]');
-            seq.checked = true; seq.dispatchEvent(new Event('change', {bubbles: true}));
-            const two = root.querySelector('input[data-input="two_units"]');
-            if (!two.checked) { two.checked = true; two.dispatchEvent(new Event('change', {bubbles: true})); }
-            const u2 = root.querySelector('input[data-input="unit"][value="2"]');
-            u2.checked = true; u2.dispatchEvent(new Event('change', {bubbles: true}));
-        } }""")
-        words = p.page.evaluate(_VISIBLE_WORDS)
-        if words:
-            found[rel] = words
-        p.close()
-    assert not found, found
+_ALL_SEQUENCES = """() => { for (const root of document.querySelectorAll('.lx[data-mode]')) {
+    const seq = root.querySelector('input[data-input="mode"][value="sequence"]');
+    seq.checked = true; seq.dispatchEvent(new Event('change', {bubbles: true}));
+    const two = root.querySelector('input[data-input="two_units"]');
+    if (!two.checked) { two.checked = true; two.dispatchEvent(new Event('change', {bubbles: true})); }
+    const u2 = root.querySelector('input[data-input="unit"][value="2"]');
+    u2.checked = true; u2.dispatchEvent(new Event('change', {bubbles: true}));
+} }"""
+
+
+def test_no_page_shows_undefined_nan_or_null(visits: dict[str, Any]) -> None:
+    assert not visits["words"], visits["words"]
 
 
 def test_the_word_scan_finds_undefined(open_page: Any) -> None:
