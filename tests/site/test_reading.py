@@ -251,31 +251,36 @@ def test_the_explorer_keeps_its_pictures_in_view_while_dragging(open_page: Any, 
     assert not p.errors
 
 
-def _set(page: Any, name: str, value: float) -> str:
-    return page.evaluate("""([name, value]) => {
-      const root = document.querySelector('.lx[data-mode="sequence"]');
+def _set(page: Any, root_id: str, name: str, value: float) -> str:
+    return page.evaluate("""([id, name, value]) => {
+      const root = document.getElementById(id);
       const input = root.querySelector(`input[data-input="${name}"]`);
       input.value = String(value);
       input.dispatchEvent(new Event('input', {bubbles: true}));
       return root.querySelector('.lx-status').textContent;
-    }""", [name, value])
+    }""", [root_id, name, value])
 
 
-@pytest.mark.parametrize(("rel", "name", "value", "stale"), [
-    ("book/05_output_gate.html", "b_o", 4, "b_o is now 4.00"),
-    ("book/02_forget_gate.html", "W_f_x", 0, "W_f on x is now 0.00"),
+@pytest.mark.parametrize(("rel", "says", "name", "value", "stale"), [
+    ("book/05_output_gate.html", "(b_o = -6)", "b_o", 4, "b_o is now 4.00"),
+    ("book/02_forget_gate.html", "(W_f on x is 10)", "W_f_x", 0, "W_f on x is now 0.00"),
 ])
-def test_explorer_notes_say_when_the_settings_changed(open_page: Any, rel: str, name: str, value: float,
+def test_explorer_notes_say_when_the_settings_changed(open_page: Any, rel: str, says: str, name: str, value: float,
                                                       stale: str) -> None:
     p = open_page(rel, "desktop")
-    before, original = p.page.evaluate("""(name) => { const root = document.querySelector('.lx[data-mode="sequence"]');
-      return [root.querySelector('.lx-status').textContent,
-              Number(root.querySelector(`input[data-input="${name}"]`).value)]; }""", name)
-    assert before and "changed" not in before
-    after = _set(p.page, name, value)
+    found = p.page.evaluate("""([says, name]) => {
+      const root = Array.from(document.querySelectorAll('.lx[data-mode="sequence"]'))
+        .find((r) => r.querySelector('.lx-status').textContent.includes(says));
+      return root && [root.id, root.querySelector('.lx-status').textContent,
+                      Number(root.querySelector(`input[data-input="${name}"]`).value)];
+    }""", [says, name])
+    assert found, f"no explorer on {rel} whose note says {says!r}"
+    root_id, before, original = found
+    assert "changed" not in before
+    after = _set(p.page, root_id, name, value)
     assert after.startswith("At the settings this explorer opened with: " + before), after
     assert stale in after
-    assert _set(p.page, name, original) == before  # back at the settings: the note is plain again
+    assert _set(p.page, root_id, name, original) == before  # back at the settings: the note is plain again
 
 
 def test_back_to_top_covers_no_explorer_on_a_phone(open_page: Any) -> None:
