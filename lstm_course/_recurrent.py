@@ -49,7 +49,11 @@ class UniformInit(nn.Module):
         bound = 1.0 / math.sqrt(self.hidden_size)
         with torch.no_grad():
             for p in self.parameters():
-                p.uniform_(-bound, bound, generator=generator)
+                if generator is None or generator.device == p.device:
+                    p.uniform_(-bound, bound, generator=generator)
+                else:  # e.g. a CPU generator for parameters on a GPU: draw where the generator is, then copy
+                    p.copy_(torch.empty(p.shape, dtype=p.dtype, device=generator.device).uniform_(
+                        -bound, bound, generator=generator))
 
 
 class StackedRecurrent(UniformInit):
