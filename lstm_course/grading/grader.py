@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,11 @@ from ..exercises import TOPICS, ChoiceQuestion, CodeQuestion, Exercise, Verdict,
 from ..layout import CellWeights
 from ..notebook_cells import cell_questions
 from ._harness import harness_source
+from .records import QuestionGrade, SubmissionGrade
+from .results import results_json
 
-__all__ = ["COURSE_SEED", "QuestionGrade", "SubmissionGrade", "grade", "grade_submission", "gradebooks",
-           "hidden_plans", "question_seed"]
+__all__ = ["COURSE_SEED", "QuestionGrade", "SubmissionGrade", "detect_exercise", "grade", "grade_submission",
+           "gradebooks", "hidden_plans", "question_seed", "read_notebook"]
 
 #: The default course seed of the hidden inputs. A course sets its own with ``--seed`` (and keeps it private).
 COURSE_SEED = 271_828
@@ -51,39 +53,10 @@ TOTAL_OUTPUT_CAP = 200_000
 CALL_TIMEOUT = 10.0
 
 
-@dataclass
-class QuestionGrade:
-    name: str
-    title: str
-    points: float
-    max_points: float
-    status: str
-    message: str
-    mistake: str | None = None
-
-
-@dataclass
-class SubmissionGrade:
-    """The grade of one submitted file."""
-
-    file: str
-    exercise: str | None
-    questions: list[QuestionGrade] = field(default_factory=list)
-    max_points: float = 0.0
-    problem: str = ""  # why the whole submission scored 0, if it did
-    notes: list[str] = field(default_factory=list)  # cell errors, timeouts, truncated output
-    seconds: float = 0.0
-    seed: int | None = None  # the course seed the hidden inputs were drawn from
-
-    @property
-    def score(self) -> float:
-        return float(sum(q.points for q in self.questions))
-
-
 # ---------------------------------------------------------------------------- reading a submission
 
 
-def _read(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
+def read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -100,7 +73,7 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     return nb, ""
 
 
-def _detect_exercise(nb: nbformat.NotebookNode, path: Path) -> str | None:
+def detect_exercise(nb: nbformat.NotebookNode, path: Path) -> str | None:
     meta = nb.metadata.get("lstm_course", {}) if isinstance(nb.metadata, dict) else {}
     topic = meta.get("exercise") if isinstance(meta, dict) else None
     if topic in TOPICS:
@@ -353,8 +326,8 @@ def grade_submission(path: str | Path, *, exercise: str | None = None, seed: int
     """
     start = time.monotonic()
     path = Path(path)
-    nb, problem = _read(path)
-    topic = _detect_exercise(nb, path) if nb is not None else None
+    nb, problem = read_notebook(path)
+    topic = detect_exercise(nb, path) if nb is not None else None
     if nb is not None and exercise is not None and topic != exercise:
         what = f"the {topic} exercise" if topic else "not one of this course's exercises"
         problem = f"this notebook is {what}, but the {exercise} exercise was expected"
@@ -513,8 +486,6 @@ def gradebooks(grades: Sequence[SubmissionGrade]) -> dict[str, tuple[list[str], 
 
 
 def _write(grades: list[SubmissionGrade], out: Path, names: list[str]) -> None:
-    from .gradescope import results_json
-
     out.mkdir(parents=True, exist_ok=True)
     for old in [*out.glob("grades.csv"), *out.glob("grades-*.csv")]:
         old.unlink()  # a regrade leaves no gradebook of an earlier run behind

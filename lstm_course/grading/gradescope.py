@@ -1,19 +1,12 @@
-"""Gradescope: ``results.json`` in Gradescope's format, and the autograder zip (``lstm-course gradescope``).
-
-``results.json`` follows Gradescope's autograder specification: top-level ``score``,
-``execution_time`` (seconds), ``output`` in Markdown (``output_format: "md"``) and ``tests``.
-Each question is one test, visible at once, with ``name``, ``number``, ``score``,
-``max_score``, ``status`` and an ``output`` that names the mistake and gives the hint, with
-the values computed on the hidden inputs left out. When the verdict quotes such values (what
-was expected, what came back), a second test without points carries the whole verdict with
-``visibility: "after_published"``: students see it once the instructor publishes the grades.
+"""Gradescope's autograder: the zip (``lstm-course gradescope``) and what it runs on Gradescope.
 
 The zip (:func:`build_autograder`) holds ``setup.sh`` (installs Python 3.11+, the exact versions
 of the course library's dependencies this zip was built with, and the course library copied
 into ``course/``), ``run_autograder`` (grades ``/autograder/submission/*.ipynb`` with
-:func:`~lstm_course.grading.grade_submission` into ``/autograder/results/results.json``) and
-``config.json`` (exercises, course seed, time limits). ``LSTM_COURSE_AUTOGRADER_ROOT`` moves
-``/autograder`` and ``LSTM_COURSE_AUTOGRADER_PYTHON`` picks the Python (tests use both).
+:func:`~lstm_course.grading.grade_submission` into ``/autograder/results/results.json``, in the
+format of :mod:`.results`) and ``config.json`` (exercises, course seed, time limits).
+``LSTM_COURSE_AUTOGRADER_ROOT`` moves ``/autograder`` and ``LSTM_COURSE_AUTOGRADER_PYTHON`` picks
+the Python (tests use both). Layers: :mod:`.records` < :mod:`.results` < :mod:`.grader` < this module.
 """
 
 from __future__ import annotations
@@ -21,7 +14,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
-import math
 import re
 import sys
 import time
@@ -29,96 +21,11 @@ import traceback
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from ..notebook_cells import points_label
-
-if TYPE_CHECKING:
-    from .grader import SubmissionGrade
+from .grader import COURSE_SEED, QuestionGrade, SubmissionGrade, detect_exercise, grade_submission, read_notebook
+from .results import public_message, results_json
 
 __all__ = ["build_autograder", "public_message", "results_json", "run_autograder"]
-
-#: Gradescope's visibility for the verdicts that quote values computed on hidden inputs.
-DETAILS_VISIBILITY = "after_published"
-_HIDDEN_NOTE = "expected and returned values on the hidden inputs are shown once grades are published"
-_VALUES = re.compile(r"expected (?P<expected>.+?), got (?P<got>.+?)(?=\.(?:\s|$)|$)", re.M)
-_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|nan|-?inf", re.I)
-
-
-def _is_value(text: str) -> bool:
-    text = text.strip()
-    return text.startswith(("tensor of shape", "numpy array of shape")) or bool(_NUMBER.fullmatch(text))
-
-
-def public_message(message: str) -> str:
-    """``message`` with the values computed on hidden inputs left out (shapes, mistakes and hints stay)."""
-
-    def hide(m: re.Match) -> str:
-        return _HIDDEN_NOTE if _is_value(m.group("expected")) or _is_value(m.group("got")) else m.group(0)
-
-    return _VALUES.sub(hide, message)
-
-
-def _hint(exercise: str | None, name: str) -> str:
-    if not exercise:
-        return ""
-    from ..exercises import get_exercise
-
-    try:
-        q = next(q for q in get_exercise(exercise).questions if q.name == name)
-    except (ValueError, StopIteration):
-        return ""
-    return str(getattr(q, "_hint", "") or "")
-
-
-def _number_of(name: str, k: int) -> str:
-    return name[1:] if re.fullmatch(r"q\d+", name) else str(k + 1)
-
-
-def results_json(grades: Sequence[SubmissionGrade], execution_time: float | None = None,
-                 notes: Sequence[str] = ()) -> dict:
-    """Gradescope's ``results.json`` for the grades of one student (one notebook per exercise)."""
-    many = len(grades) > 1
-    tests: list[dict[str, Any]] = []
-    general: list[str] = list(notes)
-    for e, g in enumerate(grades):
-        head = f"{g.exercise}, " if many else ""
-        base = f"{e + 1}." if many else ""
-        if g.problem:
-            general.append(f"**{g.exercise or Path(g.file).name}: not graded.** {g.problem}.")
-        if g.notes:
-            where = f" ({Path(g.file).name})" if g.file else ""
-            general += [f"**Notes on running your notebook{where}** (cells are counted from the top, markdown "
-                        "cells included):"] + [f"- {n}" for n in g.notes]
-        for k, q in enumerate(g.questions):
-            number = base + _number_of(q.name, k)
-            passed = q.max_points > 0 and q.points >= q.max_points
-            public = public_message(q.message)
-            lines = [("**✔ Correct.**" if passed else "**✘ Not yet.**") + (f" {public}" if public else "")]
-            hint = _hint(g.exercise, q.name) if not passed else ""
-            if hint:
-                lines.append(f"**Hint:** {hint}")
-            if public != q.message:
-                lines.append(f"(Test {number}.1 shows the values on the hidden inputs once grades are published.)")
-            tests.append({"name": f"{head}Question {number.split('.')[-1]} ({points_label(q.max_points)}): "
-                                  f"{q.title}",
-                          "number": number, "score": q.points, "max_score": q.max_points,
-                          "status": "passed" if passed else "failed", "output": "\n\n".join(lines),
-                          "output_format": "md", "visibility": "visible"})
-            if public != q.message:
-                tests.append({"name": f"{head}Question {number.split('.')[-1]}: the verdict on the hidden inputs, "
-                                      "with the values", "number": f"{number}.1", "output": q.message,
-                              "output_format": "md", "visibility": DETAILS_VISIBILITY})
-    total = float(sum(g.score for g in grades))
-    maximum = float(sum(g.max_points for g in grades))
-    summary = ", ".join(f"{g.exercise or Path(g.file).name} {g.score:g}/{g.max_points:g}" for g in grades)
-    out: dict[str, Any] = {"score": total, "output": "\n\n".join([f"Score: {total:g} / {maximum:g} ({summary}).",
-                                                                 *general]),
-                           "output_format": "md", "visibility": "visible", "tests": tests}
-    if execution_time is not None:
-        out["execution_time"] = max(1, math.ceil(execution_time))
-    return out
-
 
 # ---------------------------------------------------------------------------- the autograder zip
 
@@ -227,7 +134,6 @@ def build_autograder(exercises: Sequence[str], out: str | Path, *, seed: int | N
     import lstm_course
 
     from ..exercises import TOPICS
-    from .grader import COURSE_SEED
 
     exercises = list(dict.fromkeys(exercises))
     if not exercises:
@@ -262,14 +168,12 @@ def build_autograder(exercises: Sequence[str], out: str | Path, *, seed: int | N
 
 def _assign_notebooks(paths: Sequence[Path], exercises: Sequence[str]) -> tuple[dict[str, Path], list[str]]:
     """Which submitted notebook is graded as which exercise; notes for the ones left over."""
-    from .grader import _detect_exercise, _read
-
     chosen: dict[str, Path] = {}
     left: list[Path] = []
     notes: list[str] = []
     for path in paths:
-        nb, _ = _read(path)
-        topic = _detect_exercise(nb, path) if nb is not None else None
+        nb, _ = read_notebook(path)
+        topic = detect_exercise(nb, path) if nb is not None else None
         if topic in exercises and topic not in chosen:
             chosen[topic] = path
         else:
@@ -284,7 +188,6 @@ def _assign_notebooks(paths: Sequence[Path], exercises: Sequence[str]) -> tuple[
 def run_autograder(root: str | Path) -> dict:
     """Grade ``root/submission/**/*.ipynb`` as ``root/source/config.json`` says; write ``root/results/results.json``."""
     from ..exercises import get_exercise
-    from .grader import QuestionGrade, SubmissionGrade, grade_submission
 
     start = time.monotonic()
     root = Path(root)
