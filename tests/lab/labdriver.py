@@ -44,7 +44,9 @@ _CELLS = f"""() => {{
 # The images a widget output shows now (a Stack shows one child; the others are hidden).
 _VISIBLE_IMAGES = """(cell) => Array.from(cell.querySelectorAll('.jp-Cell-outputArea .jupyter-widgets img'))
   .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0)
-  .map(i => ({alt: i.alt, src_length: i.src.length, src_tail: i.src.slice(-64)}))"""
+  .map(i => ({alt: i.alt, src_length: i.src.length, src_tail: i.src.slice(-64),
+               src_hash: Array.from(i.src).reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0,
+                                                  2166136261)}))"""  # FNV-1a of the whole data URI
 
 
 class Notebook:
