@@ -177,6 +177,15 @@ def test_the_linked_script_is_valid_javascript(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+def test_explorer_helpers_under_node() -> None:
+    """tests/js/cell_explorer.test.mjs: unit 2's x_t is the shared input (the table showed 'undefined')."""
+    if not shutil.which("node"):
+        pytest.skip("node is not installed (tests/site/test_reading.py scans the pages for 'undefined' in Chromium)")
+    proc = subprocess.run(["node", "--test", str(JS_TESTS / "cell_explorer.test.mjs")], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0 and "# pass 1" in proc.stdout, proc.stdout + proc.stderr
+
+
 def test_bundle_links_each_module_in_its_own_scope() -> None:
     js = live_cell.bundle_js()
     assert "export " not in js.replace("exported", "") and "\nimport " not in js
