@@ -120,7 +120,7 @@ def gru_interpolate(z_t: torch.Tensor, h_prev: torch.Tensor, n_t: torch.Tensor) 
     rounds, so that float32 results match ``nn.GRU`` to the last bit (the other order differs by an ulp,
     which a training run with a large learning rate amplifies). All three ``(B, H)``.
     """
-    return torch.addcmul(n_t, z_t, h_prev - n_t)  # h_t = n_t + z_t ⊙ (h_{t-1} - n_t)
+    return (h_prev - n_t) * z_t + n_t  # h_t = n_t + z_t ⊙ (h_{t-1} - n_t); a product, then a sum (no fused FMA)
 
 
 def gru_steps(
