@@ -19,6 +19,7 @@
       var img = imgs[k];
       var on = shrunk(img) && !img.closest("a");
       img.classList.toggle("figure-zoomable", on);
+      hint(img, on);
       if (on && !img.hasAttribute("tabindex")) {
         img.setAttribute("tabindex", "0");
         img.setAttribute("title", "Click or tap to see this figure at full size");
@@ -26,6 +27,22 @@
         img.removeAttribute("tabindex");
         img.removeAttribute("title");
       }
+    }
+  }
+
+  // A line under the figure says it can be enlarged (shown on narrow screens only, by site.css). Not inside widgets,
+  // whose views ipywidgets owns.
+  function hint(img, on) {
+    var next = img.nextElementSibling;
+    var has = next && next.classList.contains("figure-zoom-hint");
+    if (on && !has && !img.closest(".jupyter-widgets")) {
+      var line = document.createElement("span");
+      line.className = "figure-zoom-hint";
+      line.setAttribute("aria-hidden", "true");
+      line.textContent = "Tap the figure to see it at full size";
+      img.after(line);
+    } else if (!on && has) {
+      next.remove();
     }
   }
 
