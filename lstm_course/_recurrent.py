@@ -143,6 +143,16 @@ class StackedRecurrent(UniformInit):
         """Every parameter in ``nn.LSTM``'s flat order (``_flat_weights_names``), as ``nn.LSTM._flat_weights``."""
         return [getattr(self, name) for name in self._flat_weights_names]
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle; a module pickled before ``mode`` and ``_flat_weights_names`` existed gets them here."""
+        super().__setstate__(state)
+        if "_flat_weights_names" not in self.__dict__:
+            self.mode = type(self).__name__
+            suffixes = [param_suffix(layer, d) for layer in range(self.num_layers) for d in range(self.num_directions)]
+            self._all_weights = [[kind + sfx for kind in PARAM_KINDS if self._parameters.get(kind + sfx) is not None]
+                                 for sfx in suffixes]
+            self._flat_weights_names = [name for names in self._all_weights for name in names]
+
     def _weight_hr(self, layer: int, direction: int) -> torch.Tensor | None:
         """``weight_hr`` ``(P, H)`` of one (layer, direction), or ``None`` without projections."""
         return getattr(self, "weight_hr" + param_suffix(layer, direction)) if self.proj_size > 0 else None

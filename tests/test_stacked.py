@@ -13,7 +13,7 @@ import pytest
 import torch
 from _parity import copy_weights, max_parity_error
 
-from lstm_course import LSTM, SequenceGates
+from lstm_course import GRU, LSTM, SequenceGates
 from lstm_course.cell import lstm_step
 
 F64 = torch.float64
@@ -206,3 +206,22 @@ def test_bad_hx_and_cell_weights_arguments_name_the_fix():
         LSTM(I, H).cell_weights(reverse=True)
     w = ours.cell_weights(1, reverse=True)
     assert w.W_f.shape == (H, H + 2 * H)  # layer 2 reads both directions of layer 1
+
+
+@pytest.mark.parametrize("cls,kw", [(LSTM, {"num_layers": 2, "bias": False}), (GRU, {"bidirectional": True})])
+def test_unpickling_a_module_saved_before_mode_and_flat_weights_existed(cls, kw):
+    """A module pickled by an older lstm_course (no `mode`, `_flat_weights_names`, `_all_weights`) still loads
+    and gets nn.LSTM's attributes back, in nn.LSTM's order."""
+    import pickle
+
+    old = cls(3, 4, **kw)
+    state = {k: v for k, v in old.__dict__.items() if k not in ("mode", "_flat_weights_names", "_all_weights")}
+    restored = pickle.loads(pickle.dumps(old))
+    restored.__dict__.clear()
+    restored.__setstate__(state)
+    ref = (torch.nn.LSTM if cls is LSTM else torch.nn.GRU)(3, 4, **kw)
+    assert restored.mode == ref.mode
+    assert restored._flat_weights_names == ref._flat_weights_names
+    assert [[p.shape for p in ws] for ws in restored.all_weights] == [[p.shape for p in ws] for ws in ref.all_weights]
+    x = torch.randn(5, 2, 3)
+    torch.testing.assert_close(restored(x)[0], old(x)[0])
