@@ -182,8 +182,8 @@ def visits(browser: Any, site_url: str, site_dir: Path, artifacts: Path) -> dict
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_every_figure_text_is_readable(visits: dict[str, Any], viewport: str) -> None:
-    assert len(visits["rows"][viewport]) >= 20, f"only {len(visits['rows'][viewport])} figures measured"
     assert not visits["problems"][viewport], "\n".join(visits["problems"][viewport])
+    assert len(visits["rows"][viewport]) >= 20, f"only {len(visits['rows'][viewport])} figures measured"
 
 
 def test_reading_pages_raise_no_errors(visits: dict[str, Any]) -> None:
