@@ -95,15 +95,14 @@ def linked_pages(text: str) -> set[str]:
 
 def forward_uses(text: str, chapter: str, order: list[str]) -> list[ForwardUse]:
     """The terms ``text`` (which belongs to ``chapter``) uses that a chapter after it in ``order`` introduces,
-    leaving out those whose chapter ``text`` links. A term of a chapter missing from ``order`` counts as
-    introduced after every chapter."""
+    leaving out those whose chapter ``text`` links. The terms of a chapter missing from ``order`` (not yet in the
+    table of contents) are not checked: until it exists, an earlier chapter teaches them."""
     text = _COMMENT.sub("", text)
     here = order.index(chapter)
     links = linked_pages(text)
     found: dict[str, ForwardUse] = {}
     for page, term, pattern in _PATTERNS:
-        later = page not in order or order.index(page) > here
-        if not later or page in links or term in found:
+        if page not in order or order.index(page) <= here or page in links or term in found:
             continue
         m = pattern.search(text)
         if m:
