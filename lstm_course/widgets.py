@@ -43,7 +43,9 @@ __all__ = [
     "explorer",
     "input_gate_explorer",
     "input_gate_numbers",
+    "KEEP_WRITE_CELLS",
     "keep_write_explorer",
+    "keep_write_inputs",
     "keep_write_numbers",
     "step_explorer",
     "step_numbers",
@@ -335,74 +337,122 @@ def step_explorer(
 # --------------------------------------------------------------------------- coupled gates: keep or write
 
 
-#: The weight of the update gate on the marker input in the GRU whose z_t reads x_t (``keep_write_numbers``).
+#: The weight of the keep gate on the marker channel where a gate reads it (``keep_write_numbers``): the
+#: GRU's update gate :math:`z_t = \sigma(b + w\,m_t)` with :math:`w` = ``Z_READS_MARKER``, and the LSTM's
+#: input gate :math:`i_t = \sigma(-6 + 12\,m_t)`.
 Z_READS_MARKER = -12.0
 
+#: The cells of :func:`keep_write_numbers`, in the order the explorer draws them.
+KEEP_WRITE_CELLS: tuple[str, ...] = ("lstm", "lstm_marker", "gru_marker", "gru")
 
-def keep_write_numbers(b: float, *, steps: int = 30) -> dict[str, np.ndarray]:
-    r"""One unit writes :math:`\tanh(3) \approx 0.995` at step 1 (the marker :math:`x_1 = 1`), then reads
-    :math:`x_t = 0`; what is left of the write at every step, for three cells whose keep gate has bias ``b``.
 
-    * ``"gru"``: a GRU whose update gate is the constant :math:`z_t = \sigma(b)` (``W_z = 0``): it writes
-      :math:`(1 - z_t)\,n_1` and keeps :math:`z_t` of it per step (:func:`~lstm_course.gru.gru_step`).
-    * ``"gru_marker"``: the same GRU, but :math:`z_t = \sigma(b + w x_t)` with :math:`w` =
+def keep_write_inputs(steps: int = 30, *, distractors: bool = False) -> np.ndarray:
+    r"""The explorer's input sequence, ``(steps, 2)``: column 0 the marker :math:`m_t` (1 at step 1 only),
+    column 1 the value :math:`v_t`: 1 at step 1 (the value to hold), then 0, or with ``distractors`` a fixed
+    sequence of :math:`\pm 1` (drawn once from seed 3; they sum to -3, so a cell that adds them all up ends
+    on the wrong side of 0), the one-unit picture of the task's distractor symbols."""
+    if steps < 2:
+        raise ValueError(f"`steps` must be at least 2 (the write, then one step to hold it), got {steps!r}.")
+    x = np.zeros((steps, 2))
+    x[0] = (1.0, 1.0)
+    if distractors:
+        signs = torch.randint(0, 2, (steps - 1,), generator=torch.Generator().manual_seed(3)).numpy()
+        x[1:, 1] = 2.0 * signs - 1.0
+    return x
+
+
+def keep_write_numbers(b: float, *, steps: int = 30, distractors: bool = False) -> dict[str, np.ndarray]:
+    r"""One unit writes :math:`\tanh(3) \approx 0.995` at step 1 (marker :math:`m_1 = 1`, value
+    :math:`v_1 = 1`), then reads :math:`m_t = 0` and :math:`v_t` = 0 or, with ``distractors``, :math:`\pm 1`
+    (:func:`keep_write_inputs`); the memory at every step for four cells whose keep gate has bias ``b``, all
+    with the candidate :math:`\tanh(3 v_t)`:
+
+    * ``"gru"``: a GRU whose update gate is the constant :math:`z_t = \sigma(b)`: it writes
+      :math:`(1 - z_t)\,n_t` and keeps :math:`z_t` of its state per step (:func:`~lstm_course.gru.gru_step`).
+    * ``"gru_marker"``: the same GRU, but :math:`z_t = \sigma(b + w\,m_t)` with :math:`w` =
       :data:`Z_READS_MARKER`: the marker opens the gate for writing, later steps keep.
-    * ``"lstm"``: an LSTM with :math:`f_t = \sigma(b)` and an input gate of its own,
+    * ``"lstm"``: an LSTM with :math:`f_t = \sigma(b)` and an input gate that is always open,
       :math:`i_t = \sigma(6) \approx 1` (:func:`~lstm_course.cell.lstm_step`); its memory is :math:`c_t`.
+    * ``"lstm_marker"``: the same LSTM with an input gate that opens at the marker only,
+      :math:`i_t = \sigma(-6 + 12\,m_t)`: 0.998 at step 1, 0.0025 after.
 
-    Returns arrays ``(steps,)`` for ``"gru"``, ``"gru_marker"``, ``"lstm"`` (steps 1..``steps``) and
-    ``z`` = :math:`\sigma(b)`.
+    Returns arrays ``(steps,)`` for each of :data:`KEEP_WRITE_CELLS` (steps 1..``steps``), ``x`` (the inputs,
+    ``(steps, 2)``) and ``z`` = :math:`\sigma(b)`.
     """
-    zero, one = _t([[0.0]]), _t([[1.0]])
+    x_seq = keep_write_inputs(steps, distractors=distractors)
 
-    def gru_weights(w_zx: float) -> GRUWeights:  # W_r, W_z act on [h, x]; the candidate reads x only
-        return GRUWeights(W_r=_t([[0.0, 0.0]]), b_r=_t([0.0]), W_z=_t([[0.0, w_zx]]), b_z=_t([float(b)]),
-                          W_nx=3.0 * one, b_nx=_t([0.0]), W_nh=zero, b_nh=_t([0.0]))
+    def gru_weights(w_zm: float) -> GRUWeights:  # W_r, W_z act on [h, m, v]; the candidate reads v only
+        return GRUWeights(W_r=_t([[0.0, 0.0, 0.0]]), b_r=_t([0.0]), W_z=_t([[0.0, w_zm, 0.0]]), b_z=_t([float(b)]),
+                          W_nx=_t([[0.0, 3.0]]), b_nx=_t([0.0]), W_nh=_t([[0.0]]), b_nh=_t([0.0]))
 
-    lstm = CellWeights(W_f=_t([[0.0, 0.0]]), b_f=_t([float(b)]), W_i=_t([[0.0, 0.0]]), b_i=_t([6.0]),
-                       W_c=_t([[0.0, 3.0]]), b_c=_t([0.0]), W_o=_t([[0.0, 0.0]]), b_o=_t([6.0]))
-    out: dict[str, list[float]] = {"gru": [], "gru_marker": [], "lstm": []}
-    h = {"gru": _t([0.0]), "gru_marker": _t([0.0])}
-    h_l, c_l = _t([0.0]), _t([0.0])
-    for t in range(steps):
-        x = _t([1.0 if t == 0 else 0.0])  # (I,) = (1,): the marker, then nothing
-        h["gru"] = gru_step(x, h["gru"], gru_weights(0.0))  # (1,)
-        h["gru_marker"] = gru_step(x, h["gru_marker"], gru_weights(Z_READS_MARKER))  # (1,)
-        h_l, c_l = lstm_step(x, h_l, c_l, lstm)  # (1,) each
-        out["gru"].append(float(h["gru"][0]))
-        out["gru_marker"].append(float(h["gru_marker"][0]))
-        out["lstm"].append(float(c_l[0]))
-    return {**{k: np.array(v) for k, v in out.items()}, "z": np.asarray(1 / (1 + np.exp(-float(b))))}
+    def lstm_weights(w_im: float, b_i: float) -> CellWeights:  # every W acts on [h, m, v]
+        return CellWeights(W_f=_t([[0.0, 0.0, 0.0]]), b_f=_t([float(b)]), W_i=_t([[0.0, w_im, 0.0]]),
+                           b_i=_t([b_i]), W_c=_t([[0.0, 0.0, 3.0]]), b_c=_t([0.0]),
+                           W_o=_t([[0.0, 0.0, 0.0]]), b_o=_t([6.0]))
+
+    gru_w = {"gru": gru_weights(0.0), "gru_marker": gru_weights(Z_READS_MARKER)}
+    lstm_w = {"lstm": lstm_weights(0.0, 6.0), "lstm_marker": lstm_weights(12.0, -6.0)}
+    out: dict[str, list[float]] = {k: [] for k in KEEP_WRITE_CELLS}
+    h = {k: _t([0.0]) for k in KEEP_WRITE_CELLS}  # (1,) each
+    c = {k: _t([0.0]) for k in lstm_w}  # (1,) each
+    for x_t in x_seq:
+        x = _t(x_t)  # (I,) = (2,): marker, value
+        for k, w in gru_w.items():
+            h[k] = gru_step(x, h[k], w)  # (1,)
+            out[k].append(float(h[k][0]))
+        for k, w in lstm_w.items():
+            h[k], c[k] = lstm_step(x, h[k], c[k], w)  # (1,) each
+            out[k].append(float(c[k][0]))
+    return {**{k: np.array(v) for k, v in out.items()}, "x": x_seq,
+            "z": np.asarray(1 / (1 + np.exp(-float(b))))}
 
 
 def keep_write_explorer(values: Sequence[float] | None = None, *, steps: int = 30) -> Explorer:
-    """Slider: the keep gate's bias :math:`b` (the GRU's :math:`b_z`, the LSTM's :math:`b_f`); shows what is left
-    of one write over ``steps`` steps for a GRU with a constant update gate, a GRU whose update gate reads the
-    marker, and an LSTM with its own input gate (:func:`keep_write_numbers`)."""
+    """Slider: the keep gate's bias :math:`b` (the GRU's :math:`b_z`, the LSTM's :math:`b_f`); shows the memory of
+    one write over ``steps`` steps for the four cells of :func:`keep_write_numbers`, in two panels: inputs 0
+    after the write (top) and distractors :math:`\\pm 1` (bottom). Records per position:
+    ``{"zeros": keep_write_numbers(b), "distractors": keep_write_numbers(b, distractors=True)}``."""
     values = list(values) if values is not None else _grid(-2, 6, 9)
-    records = [keep_write_numbers(b, steps=steps) for b in values]
-    labels = {"lstm": r"LSTM, own input gate: $c_t$", "gru": r"GRU, constant $z_t$: $h_t$",
-              "gru_marker": r"GRU, $z_t$ reads $x_t$: $h_t$"}
-    colours = {"lstm": viz.CELL_PARTS["cell"], "gru": viz.GRU_PARTS["update"], "gru_marker": viz.GRU_PARTS["reset"]}
+    records = [{"zeros": keep_write_numbers(b, steps=steps),
+                "distractors": keep_write_numbers(b, steps=steps, distractors=True)} for b in values]
+    by_b = dict(zip(values, records, strict=True))
+    labels = {"lstm": r"LSTM, input gate always open: $c_t$", "lstm_marker": r"LSTM, $i_t$ opens at the marker: $c_t$",
+              "gru": r"GRU, constant $z_t$: $h_t$", "gru_marker": r"GRU, $z_t$ reads the marker: $h_t$"}
+    colours = {"lstm": viz.CELL_PARTS["cell"], "lstm_marker": viz.CELL_PARTS["input"],
+               "gru": viz.GRU_PARTS["update"], "gru_marker": viz.GRU_PARTS["reset"]}
+    styles = {"lstm": {"linewidth": 2.5}, "lstm_marker": {"linewidth": 5, "alpha": 0.4},
+              "gru_marker": {"linewidth": 2, "linestyle": "--"},  # coincides with lstm_marker: wide under dashed
+              "gru": {"linewidth": 2, "marker": "o", "markersize": 3}}
 
     def view(b: float) -> Figure:
-        n = keep_write_numbers(b, steps=steps)
-        fig, (a,) = _fig(6.4, 3.3)
+        rec = by_b[b] if b in by_b else {"zeros": keep_write_numbers(b, steps=steps),
+                                         "distractors": keep_write_numbers(b, steps=steps, distractors=True)}
+        fig = Figure(figsize=(6.4, 6.2))
+        fig.set_facecolor(viz.FACE)
+        axes = fig.subplots(2, 1, sharex=True)
         t = np.arange(1, steps + 1)
-        styles = {"lstm": {"linewidth": 5, "alpha": 0.45}, "gru_marker": {"linewidth": 2, "linestyle": "--"},
-                  "gru": {"linewidth": 2, "marker": "o", "markersize": 3}}  # the first two coincide: wide under dashed
-        for key in ("lstm", "gru_marker", "gru"):
-            a.plot(t, n[key], color=colours[key], label=labels[key], **styles[key])
-        a.set_ylim(-0.03, 1.03)
-        a.set_xticks(viz.step_ticks(steps))
-        a.set_xlabel("step $t$ (the write is at $t = 1$)")
-        a.set_ylabel("memory left")
-        a.set_title(f"keep-gate bias $b$ = {b:+.1f}: $z_t = \\sigma(b)$ = {float(n['z']):.3f}", fontsize=11)
-        a.grid(alpha=0.3)
-        a.legend(fontsize=8.5, frameon=False, loc="upper right")
-        ends = "; ".join(f"{key} {n[key][0]:.3f} at step 1, {n[key][-1]:.3f} at step {steps}"
-                         for key in ("lstm", "gru_marker", "gru"))
-        return _finish(fig, f"Keep-gate bias b = {b:.1f} (z = {float(n['z']):.3f}): memory of one write over "
-                            f"{steps} steps: {ends}.")
+        for a, mode, title in ((axes[0], "zeros", "after the write: inputs 0"),
+                               (axes[1], "distractors", r"after the write: distractors $v_t = \pm 1$")):
+            n = rec[mode]
+            for key in KEEP_WRITE_CELLS:
+                a.plot(t, n[key], color=colours[key], label=labels[key], **styles[key])
+            a.axhline(float(np.tanh(3.0)), color="#444444", linestyle=":", linewidth=1)
+            a.set_title(title, fontsize=12)
+            a.set_ylabel("memory", fontsize=11)
+            a.grid(alpha=0.3)
+            a.tick_params(labelsize=10)
+        axes[0].set_ylim(-0.05, 1.1)
+        axes[1].set_xticks(viz.step_ticks(steps))
+        axes[1].set_xlabel("step $t$ (the write is at $t = 1$; dotted: the value written)", fontsize=11)
+        fig.suptitle(f"keep-gate bias $b$ = {b:+.1f}: $\\sigma(b)$ = {float(rec['zeros']['z']):.3f}", fontsize=12)
+        handles, names = axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="lower center", ncol=2, fontsize=10, frameon=False)  # below the panels
+        fig.tight_layout(rect=(0, 0.12, 1, 1))
+        ends = "; ".join(
+            f"{mode}: " + ", ".join(f"{key} {rec[mode][key][0]:.3f} at step 1, {rec[mode][key][-1]:.3f} at step "
+                                    f"{steps}" for key in KEEP_WRITE_CELLS) for mode in ("zeros", "distractors"))
+        viz.set_alt(fig, f"Keep-gate bias b = {b:.1f} (sigma(b) = {float(rec['zeros']['z']):.3f}): memory of one "
+                         f"write over {steps} steps, {ends}.")
+        return fig
 
     return explorer(view, values, description=r"keep-gate bias $b$", value=2.0, records=records)

@@ -190,7 +190,7 @@ def test_step_explorer_live_mode_recomputes_with_the_previous_state() -> None:
 
 
 def test_keep_write_numbers_are_the_coupled_trade_off() -> None:
-    """A constant update gate either writes or keeps; one that reads the marker does both, like the LSTM."""
+    """Inputs 0: a constant update gate either writes or keeps; one that reads the marker does both, like the LSTM."""
     for b in (-2.0, 0.0, 2.0, 4.0):
         n = widgets.keep_write_numbers(b, steps=30)
         z = 1 / (1 + np.exp(-b))
@@ -199,12 +199,47 @@ def test_keep_write_numbers_are_the_coupled_trade_off() -> None:
         assert n["gru"][0] == pytest.approx(written)
         assert n["gru"] == pytest.approx(written * z ** np.arange(30))  # then z of it kept per step
         assert n["gru_marker"] == pytest.approx(n["lstm"], abs=0.01)  # input-dependent z: the LSTM's result
+        assert n["lstm"] == pytest.approx(n["lstm_marker"], abs=1e-3)  # inputs 0: an open input gate writes 0
     assert widgets.keep_write_numbers(6.0)["gru"][-1] < 0.01 < 0.9 < widgets.keep_write_numbers(6.0)["lstm"][-1]
+    n3 = widgets.keep_write_numbers(3.0)
+    assert 100 * n3["gru"][-1] / n3["gru"][0] == pytest.approx(24.4, abs=0.05)  # issue 17.3.1: of the write
+    assert 100 * n3["gru"][-1] / np.tanh(3.0) == pytest.approx(1.16, abs=0.01)  # ... or of the value
+
+
+def test_keep_write_distractors_show_the_cost_of_an_open_input_gate() -> None:
+    x = widgets.keep_write_inputs(30, distractors=True)
+    assert x.shape == (30, 2) and tuple(x[0]) == (1.0, 1.0) and (x[1:, 0] == 0).all()
+    assert set(x[1:, 1]) == {-1.0, 1.0} and x[1:, 1].sum() < 0  # they pull the other way from the written +1
+    assert (widgets.keep_write_inputs(30)[1:] == 0).all()
+    n = widgets.keep_write_numbers(6.0, distractors=True)
+    c = n["lstm"]  # an open input gate: c_t = σ(6) c_{t-1} + σ(6) tanh(3 v_t), every distractor written
+    sig6 = 1 / (1 + np.exp(-6.0))
+    expected = [sig6 * np.tanh(3.0)]
+    for v in x[1:, 1]:
+        expected.append(sig6 * expected[-1] + sig6 * np.tanh(3.0 * v))
+    assert c == pytest.approx(expected) and c[-1] < 0 < np.abs(c).max() - 2  # wrong sign, past |c| = 2
+    assert n["lstm_marker"][-1] > 0.9
+    assert n["gru_marker"] == pytest.approx(n["lstm_marker"], abs=1e-9)  # 1 - σ(6) = σ(-6)
+    assert widgets.keep_write_numbers(3.0, distractors=True)["gru_marker"][-1] < 0.2  # z = σ(3) still writes 0.047 each
+    with pytest.raises(ValueError, match="`steps` must be at least 2"):
+        widgets.keep_write_inputs(1)
 
 
 def test_keep_write_explorer_renders_every_position_with_its_numbers() -> None:
     e = widgets.keep_write_explorer(values=[0.0, 4.0], steps=10)
     assert len(e.pngs) == 2 and e.values == [0.0, 4.0]
-    assert e.records[1]["lstm"][-1] > e.records[0]["lstm"][-1]
-    assert "b = 4.0" in e.alts[1] and f"{e.records[1]['gru'][-1]:.3f} at step 10" in e.alts[1]
+    assert set(e.records[0]) == {"zeros", "distractors"}
+    assert e.records[1]["zeros"]["lstm"][-1] > e.records[0]["zeros"]["lstm"][-1]
+    assert "b = 4.0" in e.alts[1] and f"{e.records[1]['zeros']['gru'][-1]:.3f} at step 10" in e.alts[1]
+    assert f"{e.records[1]['distractors']['lstm'][-1]:.3f} at step 10" in e.alts[1]
     _check_positions(e)
+
+
+def test_keep_write_legend_sits_below_the_panels() -> None:
+    """Issue 18: no legend covers data. The legend is the figure's, under both panels."""
+    fig = widgets.keep_write_explorer(values=[2.0], steps=10).view(2.0)
+    (legend,) = fig.legends
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    assert all(box.y1 <= a.get_window_extent().y0 + 1 for a in fig.axes)
+    assert not any(a.get_legend() for a in fig.axes)

@@ -1,7 +1,7 @@
 """Exercise: training on the memory task (chapter "Training"), cheap to grade: no training loop runs.
 
-Code and multiple choice (q1-q3) and two bugs to find in training code (q4: the forget bias
-added twice, q5: the state not detached between truncated-backpropagation chunks).
+Code and multiple choice (q1-q3) and a bug to find in training code (q4: the forget bias added twice).
+Truncated backpropagation, taught in chapter "Practice", has its question in that chapter's exercise.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from typing import NamedTuple
 
 import torch
 
-from .. import cell, layout
-from ..cell import lstm_step
-from ._core import TORCH_LSTM, ChoiceQuestion, CodeQuestion, Exercise, Mistake
+from .. import layout
+from ._core import ChoiceQuestion, CodeQuestion, Exercise, Mistake
 from ._debug import DebugQuestion
 
-__all__ = ["EXERCISE", "chunk_gradients_buggy", "q1", "q2", "q3", "q4", "q5", "set_forget_bias_buggy"]
+__all__ = ["EXERCISE", "q1", "q2", "q3", "q4", "set_forget_bias_buggy"]
 
 
 def _acc_cases(gen: torch.Generator) -> list[tuple]:
@@ -148,101 +147,50 @@ def _solution_q4(bias_ih, bias_hh, value):
     return bias_ih, bias_hh
 
 
-q4 = DebugQuestion(
+def _effective(value):
+    """What nn.LSTM computes with: ``bias_ih + bias_hh`` as ``(4, H)``, one row per gate (i, f, g, o), from a
+    function's ``(bias_ih, bias_hh)``; anything else unchanged, so that the comparison says what came back."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, torch.Tensor) for v in value) \
+            and value[0].shape == value[1].shape and value[0].dim() == 1 and value[0].shape[0] % 4 == 0:
+        return (value[0] + value[1]).reshape(4, -1)
+    return value
+
+
+class _BiasBehaviour(DebugQuestion):
+    """A find-the-bug question judged on the behaviour: the biases nn.LSTM adds, ``bias_ih + bias_hh``, so that every
+    fix that gives b_f = value and leaves the other gates alone passes, however it splits the two vectors."""
+
+    def judge(self, calls, outcomes):
+        outcomes = [dict(o, value=_effective(o.get("value"))) if o.get("status") == "ok" else o for o in outcomes]
+        return super().judge(calls, outcomes)
+
+
+def _as_effective(fn):
+    return lambda *args: _effective(fn(*args))
+
+
+q4 = _BiasBehaviour(
     "q4", "find the bug: setting nn.LSTM's forget bias", 3, func_name="set_forget_bias",
     arg_names=("bias_ih", "bias_hh", "value"), cases=_bias2_cases,
-    reference=lambda bi, bh, v: _set_forget_bias(bi, bh, v), buggy=set_forget_bias_buggy,
+    reference=_as_effective(lambda bi, bh, v: _set_forget_bias(bi, bh, v)), buggy=_as_effective(set_forget_bias_buggy),
     bug="forget bias added twice",
-    bug_fix="nn.LSTM adds bias_ih and bias_hh, so setting both to value makes b_f = 2 · value: set value in bias_ih "
-            "and 0 in bias_hh.",
-    parts=("bias_ih", "bias_hh"),
+    bug_fix="nn.LSTM adds bias_ih and bias_hh, so setting both to value makes b_f = 2 · value. Give the two vectors' "
+            "forget rows a sum of value: for example value in bias_ih and 0 in bias_hh.",
+    parts=("the input gate's bias", "the forget gate's bias b_f", "the candidate's bias", "the output gate's bias"),
+    part_axis=0,
     forbidden=("lstm_course.exercises.training._set_forget_bias",),
     mistakes=[Mistake("bias_hh's forget rows left as they were",
                       "b_f = bias_ih + bias_hh: the old bias_hh rows still add to value; set them to 0.",
-                      output=lambda bi, bh, v: _set_forget_bias(bi, bh, v, hh=None)),
+                      output=_as_effective(lambda bi, bh, v: _set_forget_bias(bi, bh, v, hh=None))),
               *[Mistake(f"gates in the wrong order (set the {g} block)",
                         "nn.LSTM's bias rows are i, f, g, o: the forget gate is the second block of H rows.",
-                        output=lambda bi, bh, v, g=g: _set_forget_bias(bi, bh, v, gate=g)) for g in ("i", "g", "o")]],
-    hint="nn.LSTM computes each gate with bias_ih + bias_hh. What is b_f after the buggy function? Which of the two "
-         "vectors should carry value, and what should the other one's forget rows be?",
+                        output=_as_effective(lambda bi, bh, v, g=g: _set_forget_bias(bi, bh, v, gate=g)))
+                for g in ("i", "g", "o")]],
+    hint="Run the buggy function and compute b_f = bias_ih[H:2H] + bias_hh[H:2H] from what it returns: is it value? "
+         "nn.LSTM adds the two vectors, so only their sum matters to it.",
     solution=_solution_q4,
 )
+q4.buggy = set_forget_bias_buggy  # the function the notebook shows; the judge compares bias_ih + bias_hh
 
 
-def chunk_gradients_buggy(x, weights, chunk):
-    """Truncated backpropagation through time: for each chunk of `chunk` steps of x (T, B, I), the gradient of
-    L_k = Σ h_t² over the chunk with respect to W_f; the state (h, c) carries over between chunks. It has a bug."""
-    W_f = weights.W_f.detach().clone().requires_grad_()  # (H, H+I)
-    w = weights._replace(W_f=W_f)
-    h_t = c_t = x.new_zeros(x.shape[1], W_f.shape[0])  # (B, H)
-    grads = []
-    for piece in x.split(chunk):  # (chunk, B, I)
-        loss = 0.0
-        for x_t in piece.unbind(0):
-            h_t, c_t = lstm_step(x_t, h_t, c_t, w)  # (B, H), (B, H)
-            loss = loss + (h_t**2).sum()
-        (g,) = torch.autograd.grad(loss, W_f, retain_graph=True)  # (H, H+I)
-        grads.append(g)
-    return torch.stack(grads)  # (number of chunks, H, H+I)
-
-
-def _chunk_grads(x, weights, chunk, *, detach_h: bool = True, detach_c: bool = True) -> torch.Tensor:
-    """Each chunk's :math:`\\partial L_k / \\partial W_f`, the state detached between chunks as the flags say."""
-    W_f = weights.W_f.detach().clone().requires_grad_()  # (H, H+I)
-    w = weights._replace(W_f=W_f)
-    h_t = c_t = x.new_zeros(x.shape[1], W_f.shape[0])  # (B, H)
-    grads = []
-    for piece in x.split(chunk):  # (chunk, B, I)
-        h_t = h_t.detach() if detach_h else h_t
-        c_t = c_t.detach() if detach_c else c_t
-        loss = x.new_zeros(())
-        for x_t in piece.unbind(0):
-            h_t, c_t = cell.lstm_step(x_t, h_t, c_t, w)  # (B, H), (B, H)
-            loss = loss + (h_t**2).sum()
-        grads.append(torch.autograd.grad(loss, W_f, retain_graph=True)[0])  # (H, H+I)
-    return torch.stack(grads)
-
-
-def _chunk_cases(gen: torch.Generator) -> list[tuple]:
-    def weights(H, I):
-        return layout.CellWeights(*[torch.randn(*s, generator=gen, dtype=torch.float64) * k
-                                    for _ in range(4) for s, k in (((H, H + I), 0.6), ((H,), 0.5))])
-
-    return [(torch.randn(6, 2, 2, generator=gen, dtype=torch.float64), weights(3, 2), 2),
-            (torch.randn(5, 3, 2, generator=gen, dtype=torch.float64), weights(2, 2), 3)]
-
-
-def _solution_q5(x, weights, chunk):
-    W_f = weights.W_f.detach().clone().requires_grad_()  # (H, H+I)
-    w = weights._replace(W_f=W_f)
-    h_t = c_t = x.new_zeros(x.shape[1], W_f.shape[0])  # (B, H)
-    grads = []
-    for piece in x.split(chunk):  # (chunk, B, I)
-        h_t, c_t = h_t.detach(), c_t.detach()  # carry the state, not its history: the gradient stops here
-        loss = 0.0
-        for x_t in piece.unbind(0):
-            h_t, c_t = lstm_step(x_t, h_t, c_t, w)  # (B, H), (B, H)
-            loss = loss + (h_t**2).sum()
-        (g,) = torch.autograd.grad(loss, W_f)  # (H, H+I)
-        grads.append(g)
-    return torch.stack(grads)  # (number of chunks, H, H+I)
-
-
-q5 = DebugQuestion(
-    "q5", "find the bug: truncated backpropagation through time", 3, func_name="chunk_gradients",
-    arg_names=("x", "weights", "chunk"), cases=_chunk_cases, reference=_chunk_grads, buggy=chunk_gradients_buggy,
-    bug="state not detached between chunks",
-    bug_fix="h_t and c_t still hold the graph of the previous chunks, so each chunk's gradient flows back into them "
-            "(retain_graph=True only hides the error). Detach both at the start of each chunk.",
-    parts=("the gradient of chunk {k}",), part_axis=0,
-    mistakes=[Mistake("c_t not detached (only h_t)", "The gradient still reaches earlier chunks through c_t: detach it "
-                      "too.", output=lambda x, w, k: _chunk_grads(x, w, k, detach_c=False)),
-              Mistake("h_t not detached (only c_t)", "The gradient still reaches earlier chunks through h_t: detach it "
-                      "too.", output=lambda x, w, k: _chunk_grads(x, w, k, detach_h=False))],
-    forbidden=("lstm_course.layer.LSTM", "lstm_course.exercises.training._chunk_grads", *TORCH_LSTM),
-    hint="Which chunk's gradient is already right in the buggy version, and why? Truncated backpropagation keeps the "
-         "values of h_t and c_t from one chunk to the next but not their history: tensor.detach().",
-    solution=_solution_q5,
-)
-
-EXERCISE = Exercise("training", "Training on a task that needs memory", (q1, q2, q3, q4, q5))
+EXERCISE = Exercise("training", "Training on a task that needs memory", (q1, q2, q3, q4))

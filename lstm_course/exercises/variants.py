@@ -1,9 +1,9 @@
-"""Exercise: the GRU step and the shapes of a stacked, bidirectional LSTM (chapter "Variants and practice").
+"""Exercise: the GRU step and the gate that keeps its memory (chapter "Variants").
 
 q1 writes one step of ``torch.nn.GRU`` from its stacked parameters (the checker names the usual
 mistakes: ``z`` and ``1 - z`` swapped, the reset gate on the wrong term, PyTorch's gate order
-confused, ``[x, h]`` against ``[h, x]``, ``bias_hh`` left out); q2 and q3 predict the shapes of a
-2-layer bidirectional LSTM's ``output`` and ``h_n``; q4 asks which gate of the GRU keeps the memory.
+confused, ``[x, h]`` against ``[h, x]``, ``bias_hh`` left out); q2 asks which gate of the GRU keeps the
+memory. The shapes of a stacked bidirectional LSTM moved to the exercise of chapter "Practice".
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ import itertools
 import torch
 
 from .. import gru, layout
-from ..layer import LSTM
 from ._core import ChoiceQuestion, CodeQuestion, Exercise, Mistake
-from ._predict import PredictQuestion, Slip
 
-__all__ = ["EXERCISE", "q1", "q2", "q3", "q4"]
+__all__ = ["EXERCISE", "q1", "q2"]
 
 TORCH_GRU = ("torch.nn.GRU", "torch.nn.GRUCell", "torch.gru", "torch.gru_cell", "torch._VF.gru",
              "torch._VF.gru_cell")
@@ -162,51 +160,8 @@ q1 = CodeQuestion(
 )
 
 
-def _quiet_lstm(*args, **kwargs) -> LSTM:
-    """An :class:`~lstm_course.LSTM`, built without touching the global random generator."""
-    with torch.random.fork_rng(devices=[]):
-        return LSTM(*args, **kwargs)
-
-
-def _run() -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """``output.shape`` and ``h_n.shape`` of ``LSTM(8, 16, num_layers=2, bidirectional=True, batch_first=True)``."""
-    with torch.no_grad():
-        out, (h_n, _) = _quiet_lstm(8, 16, num_layers=2, bidirectional=True, batch_first=True)(torch.zeros(3, 30, 8))
-    return tuple(out.shape), tuple(h_n.shape)
-
-
-q2 = PredictQuestion(
-    "q2", "predict a stacked bidirectional LSTM's output shape", 1, variable="q2_answer",
-    value=lambda: _run()[0], tolerance=None,
-    working=lambda: ("batch_first=True keeps (batch, time) = (3, 30); output holds the last layer's h_t for every "
-                     "step, the forward and the reverse direction concatenated: 2 · 16 = 32 numbers: "
-                     f"{_run()[0]}."),
-    slips=[Slip("one direction only", lambda: (3, 30, 16),
-                "bidirectional=True concatenates both directions' h_t: the last size is 2H."),
-           Slip("batch_first ignored", lambda: (30, 3, 32), "batch_first=True puts the batch first in the output too."),
-           Slip("layers concatenated", lambda: (3, 30, 64), "output is the last layer's h_t only, not every layer's."),
-           Slip("the last step only", lambda: (3, 32), "output holds every step; h_n holds the last one.")],
-    hint="output holds h_t for every step t = 1..T of the last layer; bidirectional=True puts both directions' h_t "
-         "side by side.",
-)
-
-q3 = PredictQuestion(
-    "q3", "predict its h_n shape", 1, variable="q3_answer", value=lambda: _run()[1], tolerance=None,
-    working=lambda: ("h_n holds the last state of every layer and direction as its rows, 2 layers · 2 directions = "
-                     "4, then the batch, then H = 16; batch_first does not apply to h_n: "
-                     f"{_run()[1]}."),
-    slips=[Slip("directions not counted", lambda: (2, 3, 16), "Each layer has two directions, each its own row."),
-           Slip("batch_first applied to h_n", lambda: (3, 4, 16),
-                "batch_first changes input and output only; h_n is always (num_layers · 2, B, H)."),
-           Slip("directions concatenated", lambda: (2, 3, 32), "h_n keeps the directions apart, as rows: "
-                "(num_layers · 2, B, H)."),
-           Slip("one row", lambda: (1, 3, 16), "There is one row per layer and direction: 2 · 2 = 4."),
-           Slip("time in h_n", lambda: (4, 30, 16), "h_n is the last step's state only; output holds every step.")],
-    hint="h_n is (num_layers · directions, B, H); row k = layer · 2 + direction.",
-)
-
-q4 = ChoiceQuestion(
-    "q4", "which GRU gate keeps the memory", 1, variable="q4_answer",
+q2 = ChoiceQuestion(
+    "q2", "which GRU gate keeps the memory", 1, variable="q2_answer",
     options={"a": "the reset gate r_t: r_t → 1 keeps h_{t-1}",
              "b": "the update gate z_t: z_t → 1 keeps h_{t-1}",
              "c": "the update gate z_t: z_t → 0 keeps h_{t-1}",
@@ -222,4 +177,4 @@ q4 = ChoiceQuestion(
                 "coupled.",
 )
 
-EXERCISE = Exercise("variants", "Variants and practice", (q1, q2, q3, q4))
+EXERCISE = Exercise("variants", "Variants", (q1, q2))

@@ -233,11 +233,12 @@ q5 = DesignQuestion(
               "i": [(0.0, -30.0, 0.0, 10.0), (0.0, 0.0, 0.0, 10.0)],
               "c": [(0.0, 0.0, 10.0, 0.0), (0.0, 0.0, 0.0, 10.0)],
               "o": [(0.0, 0.0, 0.0, 10.0), (0.0, 0.0, 0.0, 10.0)]},
-    explanation="Unit 2 is a flag: its gates are open and its candidate tanh(10) ≈ 1, so from step 1 on its h_t is "
-                "about 0.76. Unit 1 is the memory: at step 1 (h_0 = 0) its input gate σ(10) is open and its candidate "
-                "tanh(10 x_1) ≈ ±1 writes the sign of x_1; from step 2 on the flag closes that input gate, "
-                "σ(10 - 30 · 0.76) ≈ 0, so no distractor is written; f = σ(10) keeps the sign and o = σ(10) shows it: "
-                "h_T ≈ ±tanh(0.96) ≈ ±0.75.",
+    explanation="Unit 2 is a flag: its gates are open and its candidate tanh(10) ≈ 1, so its cell grows by about 1 "
+                "a step (c = 1, 2, 3, ...) and its h_t = tanh(c_t) is about 0.76 at step 1, 0.96 at step 2 and "
+                "closer to 1 after. Unit 1 is the memory: at step 1 (h_0 = 0) its input gate σ(10) is open and its "
+                "candidate tanh(10 x_1) writes the sign of x_1 (0.96 or more in size, since |x_1| ≥ 0.2); from step 2 "
+                "on the flag closes that input gate, σ(10 - 30 h_{t-1}[2]) ≤ σ(10 - 30 · 0.76) ≈ 0, so no "
+                "distractor is written; f = σ(10) keeps the sign and o = σ(10) shows it: |h_T| ≥ tanh(0.96) ≈ 0.75.",
     hint="One unit cannot tell step 1 from later steps by x_t alone, but h_0 = 0 and later h_t need not be: give the "
          "second unit the job of switching on after step 1 (an open input gate, a candidate stuck at +1) and let its "
          "h_t close the first unit's input gate through a large negative weight on h_{t-1}[2].",

@@ -193,13 +193,13 @@ MUTATIONS: tuple[Mutation, ...] = (
       "bias_hh's forget rows left as they were"),
     M("tr-bias-block", "training", "q4", "set_forget_bias", "bias_ih[H:2 * H] = value", "bias_ih[:H] = value",
       None),
-    M("tr-not-detached", "training", "q5", "chunk_gradients", "h_t, c_t = h_t.detach(), c_t.detach()", "pass",
+    M("pr-not-detached", "practice", "q3", "chunk_gradients", "h_t, c_t = h_t.detach(), c_t.detach()", "pass",
       "state not detached between chunks",
       more=(("torch.autograd.grad(loss, W_f)", "torch.autograd.grad(loss, W_f, retain_graph=True)"),)),
-    M("tr-c-not-detached", "training", "q5", "chunk_gradients", "h_t, c_t = h_t.detach(), c_t.detach()",
+    M("pr-c-not-detached", "practice", "q3", "chunk_gradients", "h_t, c_t = h_t.detach(), c_t.detach()",
       "h_t = h_t.detach()", "c_t not detached (only h_t)",
       more=(("torch.autograd.grad(loss, W_f)", "torch.autograd.grad(loss, W_f, retain_graph=True)"),)),
-    # variants: the GRU step, a stacked bidirectional LSTM's shapes
+    # variants: the GRU step, the gate that keeps the memory
     M("va-z-swap", "variants", "q1", "gru_step", "return (1 - z_t) * n_t + z_t * h_prev",
       "return z_t * n_t + (1 - z_t) * h_prev", "z and 1 - z swapped"),
     M("va-reset-input", "variants", "q1", "gru_step", "n_t = torch.tanh(i_n + r_t * h_n)",
@@ -227,11 +227,12 @@ MUTATIONS: tuple[Mutation, ...] = (
       "x_t and h_prev swapped", more=(("gh = h_prev @ weight_hh.T", "gh = x_t @ weight_hh.T"),)),
     M("va-no-bias-hh", "variants", "q1", "gru_step", "gh = h_prev @ weight_hh.T + bias_hh", "gh = h_prev @ weight_hh.T",
       "bias_hh left out"),
-    M("va-shape-onedir", "variants", "q2", "q2_answer", "(3, 30, 32)", "(3, 30, 16)", "one direction only"),
-    M("va-shape-batch-first", "variants", "q2", "q2_answer", "(3, 30, 32)", "(30, 3, 32)", "batch_first ignored"),
-    M("va-hn-directions", "variants", "q3", "q3_answer", "(4, 3, 16)", "(2, 3, 16)", "directions not counted"),
-    M("va-hn-concatenated", "variants", "q3", "q3_answer", "(4, 3, 16)", "(2, 3, 32)", "directions concatenated"),
-    M("va-choice", "variants", "q4", "q4_answer", '"b"', '"c"', "chose c"),
+    M("va-choice", "variants", "q2", "q2_answer", '"b"', '"c"', "chose c"),
+    # practice: a stacked bidirectional LSTM's shapes (and, above, truncated backpropagation)
+    M("pr-shape-onedir", "practice", "q1", "q1_answer", "(3, 30, 32)", "(3, 30, 16)", "one direction only"),
+    M("pr-shape-batch-first", "practice", "q1", "q1_answer", "(3, 30, 32)", "(30, 3, 32)", "batch_first ignored"),
+    M("pr-hn-directions", "practice", "q2", "q2_answer", "(4, 3, 16)", "(2, 3, 16)", "directions not counted"),
+    M("pr-hn-concatenated", "practice", "q2", "q2_answer", "(4, 3, 16)", "(2, 3, 32)", "directions concatenated"),
 )
 
 
