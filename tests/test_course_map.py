@@ -66,8 +66,7 @@ def test_the_map_lists_every_exercise_notebook_in_its_chapters_row():
 #: Notes meant for maintainers, not learners: how the tests work, tool scripts, CPU budgets.
 MAINTAINER = re.compile(r"\btests? (?:fails?|re-?runs?|checks?|compares?)\b|\btests/|\btools/|\bpytest\b|"
                         r"\bCPU (?:time|seconds)\b|\bminutes of CPU\b|\bmake (?:test|book|vendor)\b", re.I)
-LEARNER_PAGES = ["intro.md", "01_data_path.ipynb", "02_forget_gate.ipynb", "03_input_gate.ipynb",
-                 "04_cell_update.ipynb", "05_output_gate.ipynb"]
+LEARNER_PAGES = sorted(p.name for p in (ROOT / "book").iterdir() if p.suffix in (".md", ".ipynb"))
 
 
 def _shown_text(name: str) -> str:
@@ -78,9 +77,11 @@ def _shown_text(name: str) -> str:
     hidden = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
     out = []
     for cell in nb.cells:
+        if hidden & set(cell.metadata.get("tags", [])):
+            continue  # a hidden cell is where a maintainer's note belongs
         if cell.cell_type == "markdown":
             out.append(cell.source)
-        elif not hidden & set(cell.metadata.get("tags", [])):
+        else:
             out += [line.split("#", 1)[1] for line in cell.source.splitlines() if "#" in line]
     return "\n".join(out)
 
