@@ -372,6 +372,8 @@ def test_only_pages_with_widgets_load_the_widget_manager(site_dir: Path, artifac
     (artifacts / "page-weights.json").write_text(json.dumps(weights, indent=1), encoding="utf-8")
     assert with_widgets >= 1, "no page shows an ipywidget: is this the book?"
     assert not wrong, "\n".join(wrong)
-    for rel, w in weights.items():  # a page without widgets carries no 3.6 MB manager
+    # A page without widgets carries no 3.6 MB manager: such pages weigh 3.2-3.8 MB here (fontawesome 1.5 MB, MathJax
+    # 1.2 MB, figures), those with it 7.4-7.7 MB.
+    for rel, w in weights.items():
         if not w["widget_manager"]:
-            assert w["raw"] < 3_000_000, (rel, w)
+            assert w["raw"] < 5_000_000, (rel, w)
