@@ -47,8 +47,6 @@ __all__ = [
     "keep_write_explorer",
     "keep_write_inputs",
     "keep_write_numbers",
-    "step_explorer",
-    "step_numbers",
 ]
 
 DPI = 85
@@ -240,20 +238,6 @@ def cell_update_numbers(b_f: float, *, steps: int = 20, write: float = 1.0) -> d
     return {"c_t": np.array(cs), "f_t": np.array(fs), "i_t": np.array(is_)}
 
 
-def _step_weights() -> CellWeights:
-    """Fixed one-unit weights (H = I = 1) on [h_{t-1}, x_t], chosen so each gate reacts to x_t."""
-    w = {"W_f": [[0.5, -1.0]], "b_f": [1.0], "W_i": [[0.5, 1.5]], "b_i": [0.0],
-         "W_c": [[0.5, 1.2]], "b_c": [0.0], "W_o": [[-0.5, 1.0]], "b_o": [0.5]}
-    return CellWeights(**{k: _t(v) for k, v in w.items()})
-
-
-def step_numbers(x_t: float, h_prev: float = 0.3, c_prev: float = 0.8) -> dict[str, float]:
-    """One :func:`~lstm_course.cell.lstm_step` of a one-unit cell with fixed weights; every value of the step."""
-    h, c, g = lstm_step(_t([float(x_t)]), _t([h_prev]), _t([c_prev]), _step_weights(), return_gates=True)
-    return {"x_t": float(x_t), "h_prev": h_prev, "c_prev": c_prev, "f_t": float(g.f_t[0]), "i_t": float(g.i_t[0]),
-            "c_tilde": float(g.c_tilde[0]), "c_t": float(c[0]), "o_t": float(g.o_t[0]), "h_t": float(h[0])}
-
-
 # --------------------------------------------------------------------------- the views
 
 
@@ -304,34 +288,6 @@ def cell_update_explorer(values: Sequence[float] | None = None, *, steps: int = 
                             f"({n['c_t'][0]:.2f}) is {n['c_t'][-1]:.3f} after {steps} steps.")
 
     return explorer(view, values, description=r"forget bias $b_f$", value=2.0, records=records)
-
-
-def step_explorer(
-    values: Sequence[float] | None = None, *, h_prev: float = 0.3, c_prev: float = 0.8, live: bool = False
-) -> Explorer:
-    """Slider: the input :math:`x_t`; shows the cell diagram annotated with every number of that step.
-
-    ``live=True`` adds sliders for :math:`h_{t-1}` and :math:`c_{t-1}` that recompute the diagram in a
-    running kernel only (the built site keeps the ``h_prev``/``c_prev`` given here), for JupyterLab use.
-    """
-    values = list(values) if values is not None else _grid(-2, 2, 9)
-    records = [step_numbers(x, h_prev, c_prev) for x in values]
-
-    def view(x: float, h_prev: float = h_prev, c_prev: float = c_prev) -> Figure:
-        n = step_numbers(x, h_prev, c_prev)
-        fig = Figure(figsize=(7.0, 4.0))
-        a = fig.add_axes((0, 0, 1, 1))  # the whole figure: the diagram scales its text to the space it has
-        viz.draw_cell(ax=a, values=n)
-        viz.set_alt(fig, viz.figure_alt(a))
-        return fig
-
-    extra = None
-    if live:
-        extra = {
-            "h_prev": W.FloatSlider(value=h_prev, min=-1.0, max=1.0, step=0.1, description=r"$h_{t-1}$ (live)"),
-            "c_prev": W.FloatSlider(value=c_prev, min=-2.0, max=2.0, step=0.1, description=r"$c_{t-1}$ (live)"),
-        }
-    return explorer(view, values, description=r"input $x_t$", value=0.0, records=records, live_extra=extra)
 
 
 # --------------------------------------------------------------------------- coupled gates: keep or write

@@ -14,7 +14,6 @@ import ipywidgets as W  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
 from ipywidgets.embed import embed_data  # noqa: E402
 from ipywidgets.widgets.widget_link import Link  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -160,33 +159,6 @@ def test_cell_update_explorer_keeps_or_loses_memory() -> None:
     kept = [rec["c_t"][-1] for rec in w.records]
     assert kept == sorted(kept) and kept[0] < 1e-3 and kept[-1] > 0.9
     _check_positions(w)
-
-
-def test_step_explorer_annotates_the_diagram_with_the_step() -> None:
-    w = widgets.step_explorer(values=[-1.0, 0.0, 1.0])
-    weights = widgets._step_weights()
-    lstm = torch.nn.LSTMCell(1, 1, dtype=torch.float64)
-    with torch.no_grad():  # torch's layout: rows i, f, g, o; columns [x | h] in two matrices
-        order = [weights.W_i, weights.W_f, weights.W_c, weights.W_o]
-        lstm.weight_ih.copy_(torch.cat([W_[:, 1:] for W_ in order]))
-        lstm.weight_hh.copy_(torch.cat([W_[:, :1] for W_ in order]))
-        lstm.bias_ih.copy_(torch.cat([weights.b_i, weights.b_f, weights.b_c, weights.b_o]))
-        lstm.bias_hh.zero_()
-    for x, rec in zip(w.values, w.records, strict=True):
-        with torch.no_grad():
-            h, c = lstm(torch.tensor([[x]]).double(), (torch.tensor([[0.3]]).double(), torch.tensor([[0.8]]).double()))
-        assert rec["h_t"] == pytest.approx(h.item()) and rec["c_t"] == pytest.approx(c.item())
-    assert f"h_t = {w.records[0]['h_t']:.2f}" in w.alts[0]
-    _check_positions(w)
-
-
-def test_step_explorer_live_mode_recomputes_with_the_previous_state() -> None:
-    w = widgets.step_explorer(values=[0.0, 1.0], live=True)
-    assert set(w.extras) == {"h_prev", "c_prev"}
-    w.extras["c_prev"].value = -1.5
-    expected = widgets.step_numbers(w.values[w.slider.index], 0.3, -1.5)
-    assert f"c_t = {expected['c_t']:.2f}" in w.alts[w.slider.index]
-    assert f"c_t = {expected['c_t']:.2f}" in w.stack.children[w.slider.index].value
 
 
 def test_keep_write_numbers_are_the_coupled_trade_off() -> None:
