@@ -1,0 +1,199 @@
+"""Measure the shipped reader on the held-out files and store the numbers chapter 11 quotes.
+
+    OMP_NUM_THREADS=1 python tools/reader_analysis.py                    # -> lstm_course/data/reader/analysis.json
+    OMP_NUM_THREADS=1 python tools/reader_analysis.py --out /tmp/a.json  # one float path, elsewhere
+    python tools/reader_analysis.py --combine default.json compat.json avx2.json   # add the float-path spread
+
+What it computes (every module is in ``lstm_course/reader``): the n-gram baseline for n = 1..8 (``ngram``), the
+error analysis of the LSTM against the best n-gram (``errors``), the tracker table for the trained and the
+untrained reader (``units``), the ablation of the best in-string unit against 20 random units (``ablation``) and
+gate saturation (``saturation``). ``--combine`` reads the runs of one machine under different float paths
+(default, ``MKL_CBWR=COMPATIBLE``, ``MKL_CBWR=AVX2 ATEN_CPU_CAPABILITY=avx2``), writes the first run's numbers and,
+for each headline number, its spread (max - min) over the runs, to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lstm_course.reader import build_model, corpus_files, encode, load_reader  # noqa: E402
+from lstm_course.reader.ablation import ablation_summary  # noqa: E402
+from lstm_course.reader.errors import error_table  # noqa: E402
+from lstm_course.reader.model import Reader, next_char_log_probs  # noqa: E402
+from lstm_course.reader.model import bits_per_char as lstm_bits_per_char  # noqa: E402
+from lstm_course.reader.ngram import bits_per_char, fit_kneser_ney  # noqa: E402
+from lstm_course.reader.saturation import gate_saturation, long_memory_units  # noqa: E402
+from lstm_course.reader.units import collect, tracker_table  # noqa: E402
+
+DEFAULT_OUT = ROOT / "lstm_course" / "data" / "reader" / "analysis.json"
+ORDERS = range(1, 9)
+N_RANDOM = 20
+
+
+def _round(value: Any, digits: int = 6) -> Any:
+    if isinstance(value, dict):
+        return {k: _round(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_round(v, digits) for v in value]
+    if isinstance(value, np.ndarray):
+        return _round(value.tolist(), digits)
+    if isinstance(value, (float, np.floating)):
+        return round(float(value), digits)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def ngram_section(train: list[str], heldout: list[str], vocab_size: int) -> tuple[dict, Any]:
+    train_ids = [encode(t).numpy() for t in train]
+    held_ids = [encode(t).numpy() for t in heldout]
+    table, models, start = [], {}, time.perf_counter()
+    for n in ORDERS:
+        model = fit_kneser_ney(train_ids, n, vocab_size)
+        models[n] = model
+        table.append({"n": n, "bits_per_char": bits_per_char(model, held_ids),
+                      "train_bits_per_char": bits_per_char(model, train_ids[:5])})
+    best = min(table, key=lambda r: r["bits_per_char"])
+    return {"table": table, "best_n": best["n"], "best_bits_per_char": best["bits_per_char"],
+            "seconds": time.perf_counter() - start,
+            "smoothing": "interpolated Kneser-Ney, one discount per order D = n1 / (n1 + 2 n2)",
+            "note": "train_bits_per_char: the first 5 training files, for the gap between train and held-out"}, \
+        models[best["n"]]
+
+
+def analyse(reader: Reader, seed: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    heldout_files = corpus_files("heldout")
+    heldout = [t for _, t in heldout_files]
+    train = [t for _, t in corpus_files("train")]
+    model = reader.model
+    out: dict[str, Any] = {
+        "heldout_files": [p for p, _ in heldout_files],
+        "heldout_chars": sum(len(t) for t in heldout),
+        "float_path": {k: os.environ.get(k, "") for k in ("MKL_CBWR", "ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS")},
+        "torch": torch.__version__,
+        "seed": seed,
+    }
+    t0 = time.perf_counter()
+    out["ngram"], best = ngram_section(train, heldout, model.vocab_size)
+    out["lstm_bits_per_char"] = lstm_bits_per_char(model, heldout)
+    print(f"n-gram + LSTM bits/char: {time.perf_counter() - t0:.0f} s", flush=True)
+
+    # error analysis: both models' probability of every held-out character but each file's first
+    t0 = time.perf_counter()
+    p_lstm, p_ngram = [], []
+    for text in heldout:
+        ids = encode(text)
+        lp = next_char_log_probs(model, text)  # (T, V), row t predicts text[t+1]
+        p_lstm.append(lp[torch.arange(len(text) - 1), ids[1:]].exp().double().numpy())
+        p_ngram.append(2.0 ** best.log_prob(ids.numpy())[1:])
+    out["errors"] = {"ngram_n": out["ngram"]["best_n"], "threshold": 0.5,
+                     "table": error_table(heldout, p_lstm, p_ngram)}
+    print(f"error analysis: {time.perf_counter() - t0:.0f} s", flush=True)
+
+    # units: trained against untrained (same initialisation)
+    t0 = time.perf_counter()
+    trained = collect(reader.trace, heldout)
+    untrained = collect(Reader(build_model("lstm", seed)).trace, heldout)
+    out["trackers"] = tracker_table(trained, untrained)
+    print(f"trackers: {time.perf_counter() - t0:.0f} s", flush=True)
+
+    # saturation
+    sat, sat_u = gate_saturation(trained.states), gate_saturation(untrained.states)
+    long_memory = long_memory_units(sat)
+    tracker_units = {r["property"]: r["unit"] for r in out["trackers"] if r["quantity"] == "c_t"}
+    out["saturation"] = {
+        "low": 0.1, "high": 0.9, "long_memory_share": 0.5,
+        "per_unit": {g: {side: v for side, v in d.items()} for g, d in sat.items()},
+        "long_memory_units": long_memory,
+        "untrained_long_memory_units": long_memory_units(sat_u),
+        "trackers_c_t": tracker_units,
+        "trackers_long_memory": {p: u in long_memory for p, u in tracker_units.items()},
+        "counts": {g: {"right_half": int((d["right"] >= 0.5).sum()), "left_half": int((d["left"] >= 0.5).sum()),
+                       "never": int(((d["right"] + d["left"]) < 0.1).sum())} for g, d in sat.items()},
+        "untrained_counts": {g: {"right_half": int((d["right"] >= 0.5).sum()),
+                                 "left_half": int((d["left"] >= 0.5).sum())} for g, d in sat_u.items()},
+    }
+
+    # ablation: the best in-string unit of c_t, zeroed or clamped to its mean outside strings, against 20 random
+    t0 = time.perf_counter()
+    unit = tracker_units["in_string"]
+    c = trained.states["c_t"]
+    outside = ~trained.labels["in_string"].astype(bool)
+    out["ablation"] = ablation_summary(
+        model, heldout, unit, n_random=N_RANDOM, seed=0,
+        clamp_values={"zero": 0.0, "outside_mean": c[outside].mean(axis=0), "inside_mean": c[~outside].mean(axis=0)})
+    print(f"ablation: {time.perf_counter() - t0:.0f} s", flush=True)
+    out["seconds"] = time.perf_counter() - started
+    return _round(out)
+
+
+def headline(result: dict[str, Any]) -> dict[str, float]:
+    """The numbers the chapter may quote, flattened to ``{name: value}``."""
+    h = {"lstm_bits_per_char": result["lstm_bits_per_char"]}
+    for row in result["ngram"]["table"]:
+        h[f"ngram_{row['n']}_bits_per_char"] = row["bits_per_char"]
+    for row in result["errors"]["table"]:
+        for key in ("p_lstm", "p_ngram", "right_lstm", "right_ngram"):
+            h[f"errors.{row['category']}.{key}"] = row[key]
+    for row in result["trackers"]:
+        base = f"trackers.{row['property']}.{row['quantity']}"
+        for key in ("abs_r", "untrained_abs_r", "probe_r2", "untrained_probe_r2", "probe_balanced_accuracy",
+                    "untrained_probe_balanced_accuracy", "unit"):
+            if key in row:
+                h[f"{base}.{key}"] = row[key]
+    for mode, d in result["ablation"]["modes"].items():
+        for key in ("closers_delta", "others_delta"):
+            h[f"ablation.{mode}.unit.{key}"] = d["unit"][key]
+            for stat in ("mean", "min", "max"):
+                h[f"ablation.{mode}.random.{key}.{stat}"] = d["random"][key][stat]
+    for g, d in result["saturation"]["counts"].items():
+        h[f"saturation.{g}.right_half"] = d["right_half"]
+    h["saturation.long_memory_count"] = len(result["saturation"]["long_memory_units"])
+    return h
+
+
+def combine(paths: list[Path]) -> dict[str, Any]:
+    runs = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    heads = [headline(r) for r in runs]
+    spread = {k: {"min": min(h[k] for h in heads), "max": max(h[k] for h in heads),
+                  "spread": max(h[k] for h in heads) - min(h[k] for h in heads)}
+              for k in heads[0] if all(k in h for h in heads)}
+    out = dict(runs[0])
+    out["float_paths"] = {"runs": [r["float_path"] for r in runs], "headline": _round(spread)}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON")
+    parser.add_argument("--weights", type=Path, default=None, help="a reader state_dict (default: the shipped one)")
+    parser.add_argument("--combine", type=Path, nargs="+", default=None,
+                        help="runs of this script under different float paths, the first one the default path")
+    args = parser.parse_args(argv)
+    if args.combine:
+        result = combine(args.combine)
+    else:
+        reader = load_reader(args.weights)
+        seed = int((reader.log or {}).get("seed", 0))
+        result = analyse(reader, seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
