@@ -395,7 +395,9 @@ export function mount(root, config) {
       note = `The reader shows the first ${MAX_CHARS} of your ${chars.length} characters.`;
       chars = chars.slice(0, MAX_CHARS);
     }
+    const before = trace.chars.length;
     const from = trace.setText(chars);
+    if (from === chars.length && before === chars.length && root.dataset.chars) return; // nothing changed
     if (state.cur >= chars.length) state.cur = -1;
     render(from, false);
     void view.offsetHeight; // the layout is part of the update's time
