@@ -23,8 +23,10 @@ from .model import (
     build_model,
     count_parameters,
     load_reader,
+    load_sweep,
     next_char_log_probs,
     train_model,
+    untrained_reader,
 )
 
 __all__ = [
@@ -49,6 +51,8 @@ __all__ = [
     "decode",
     "encode",
     "load_reader",
+    "load_sweep",
     "next_char_log_probs",
     "train_model",
+    "untrained_reader",
 ]

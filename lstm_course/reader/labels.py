@@ -103,7 +103,7 @@ def char_labels(text: str) -> dict[str, np.ndarray]:
     starts = _line_starts(text)
 
     def pos(row: int, col: int) -> int:
-        return min(starts[row - 1] + col, n)
+        return n if row > len(starts) else min(starts[row - 1] + col, n)
 
     in_string = np.zeros(n, dtype=bool)
     in_comment = np.zeros(n, dtype=bool)

@@ -52,8 +52,10 @@ __all__ = [
     "build_model",
     "count_parameters",
     "load_reader",
+    "load_sweep",
     "next_char_log_probs",
     "save_reader",
+    "untrained_reader",
     "train_model",
 ]
 
@@ -152,12 +154,17 @@ class TrainSettings:
     lr: float = 3e-3
     lr_final: float = 3e-4
     clip: float = 1.0
+    carry_state: bool = False
 
 
-def _loss(model: CharModel, windows: torch.Tensor) -> torch.Tensor:
+def _detach(state: State) -> State:
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()  # type: ignore[return-value]
+
+
+def _loss(model: CharModel, windows: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
     """Mean next-character cross-entropy (nats) of ``windows (B, T+1)``: inputs ``[:, :-1]``, targets ``[:, 1:]``."""
-    logits, _ = model(windows[:, :-1])  # (B, T, V)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1))
+    logits, final = model(windows[:, :-1], state)  # (B, T, V)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1)), final
 
 
 def train_model(
@@ -166,14 +173,16 @@ def train_model(
     settings: TrainSettings = TrainSettings(),
     *,
     text: str | None = None,
+    max_steps: int | None = None,
     evaluate: bool = True,
     progress: bool = False,
 ) -> tuple[CharModel, dict]:
     """Train :func:`build_model` ``(kind, seed)`` on ``text`` (default: the training split) with ``settings``.
 
-    Returns the model (in eval mode) and its log: ``{"kind", "seed", "hidden_size", "parameters", "settings",
-    "loss" (mean cross-entropy in nats of every step, a list of ``steps`` floats), "seconds",
-    "heldout_bits_per_char" (when ``evaluate``), "torch"}``.
+    ``max_steps`` stops after the first ``max_steps`` steps of the same run (same batches, same learning-rate
+    schedule), so a short run's losses are the start of the full run's. Returns the model (in eval mode) and its
+    log: ``{"kind", "seed", "hidden_size", "parameters", "settings", "loss" (mean cross-entropy in nats of every
+    step run), "seconds" (wall), "cpu_seconds", "heldout_bits_per_char" (when ``evaluate``), "torch"}``.
     """
     model = build_model(kind, seed)
     ids = encode(corpus_text("train") if text is None else text)  # (N,)
@@ -184,27 +193,41 @@ def train_model(
     offsets = torch.arange(span)  # (T+1,)
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr)
     losses: list[float] = []
-    start = time.perf_counter()
+    state: State | None = None
+    lanes = torch.zeros(settings.batch, dtype=torch.long)
+    start, cpu_start = time.perf_counter(), time.process_time()
     model.train()
-    for step in range(settings.steps):
+    run = settings.steps if max_steps is None else min(settings.steps, max_steps)
+    if run < 1:
+        raise ValueError(f"`max_steps` must be >= 1, got {max_steps!r}.")
+    for step in range(run):
         frac = step / max(settings.steps - 1, 1)
         for group in opt.param_groups:
             group["lr"] = settings.lr + (settings.lr_final - settings.lr) * frac
-        starts = torch.randint(0, ids.numel() - span + 1, (settings.batch,), generator=gen)  # (B,)
-        windows = ids[starts[:, None] + offsets]  # (B, T+1)
-        loss = _loss(model, windows)
+        if settings.carry_state:  # each row reads on where it stopped, its state carried (truncated BPTT)
+            if step == 0:  # random starting points
+                lanes = torch.randint(0, ids.numel(), (settings.batch,), generator=gen)  # (B,)
+            windows = ids[(lanes[:, None] + offsets) % ids.numel()]  # (B, T+1)
+            lanes = lanes + settings.seq_len
+            loss, state = _loss(model, windows, state)
+            state = _detach(state)
+        else:
+            starts = torch.randint(0, ids.numel() - span + 1, (settings.batch,), generator=gen)  # (B,)
+            windows = ids[starts[:, None] + offsets]  # (B, T+1)
+            loss, _ = _loss(model, windows)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip)
         opt.step()
         losses.append(round(loss.item(), 5))
-        if progress and (step % 200 == 0 or step == settings.steps - 1):
+        if progress and (step % 200 == 0 or step == run - 1):
             print(f"{kind} seed {seed} step {step}: loss {losses[-1]:.4f} "
                   f"({time.perf_counter() - start:.0f} s)", flush=True)
     model.eval()
     log = {"kind": kind, "seed": seed, "hidden_size": model.hidden_size, "parameters": count_parameters(model),
            "settings": asdict(settings), "loss": losses, "loss_units": "nats per character (cross-entropy)",
-           "seconds": round(time.perf_counter() - start, 1), "torch": torch.__version__}
+           "seconds": round(time.perf_counter() - start, 1),
+           "cpu_seconds": round(time.process_time() - cpu_start, 1), "torch": torch.__version__}
     if evaluate:
         log["heldout_bits_per_char"] = bits_per_char(model, [t for _, t in corpus_files("heldout")])
     return model, log
@@ -361,3 +384,26 @@ def load_reader(weights: Path | str | None = None) -> Reader:
     log_path = path.with_name(path.stem + "_log.json")
     log = json.loads(log_path.read_text(encoding="utf-8")) if log_path.is_file() else None
     return Reader(model, log)
+
+
+def untrained_reader(seed: int = 0) -> Reader:
+    """The shipped reader before training: :func:`build_model` ``("lstm", seed)``, the same initialisation
+    (the shipped reader is seed 0), wrapped in a :class:`Reader` without a log."""
+    return Reader(build_model("lstm", seed))
+
+
+SWEEP_PATH = READER_DIR / "sweep.json"
+
+
+def load_sweep() -> dict:
+    """The shipped sweep (tools/sweep_reader.py): ``{"settings", "evaluation", "torch", "cells": [...]}``, each
+    cell ``{"kind", "seed", "hidden_size", "parameters", "steps", "seconds", "heldout_bits_per_char",
+    "final_train_loss", "loss_every_50"}``; ``["bits_per_char"][kind][seed]`` is the held-out score."""
+    if not SWEEP_PATH.is_file():
+        raise FileNotFoundError(f"no sweep at {SWEEP_PATH}; run `python tools/sweep_reader.py`.")
+    record = json.loads(SWEEP_PATH.read_text(encoding="utf-8"))
+    table: dict[str, dict[int, float]] = {}
+    for cell in record["cells"]:
+        table.setdefault(cell["kind"], {})[int(cell["seed"])] = cell["heldout_bits_per_char"]
+    record["bits_per_char"] = table
+    return record
