@@ -34,7 +34,8 @@ def _run(job: tuple[dict, Path | None]) -> dict:
     torch.set_num_threads(1)
     result = run_cell(cell)
     print(f"{cell['kind']} b_f={cell['forget_bias']} clip={cell['clip']} scale={cell['init_scale']} "
-          f"lr={cell['lr']} steps={cell['steps']} seed={cell['seed']}: {result['accuracy']:.3f} ({result['seconds']:.0f} s)",
+          f"lr={cell['lr']} steps={cell['steps']} seed={cell['seed']}: {result['accuracy']:.3f} "
+          f"({result['seconds']:.0f} s)",
           file=sys.stderr, flush=True)
     if cache is not None:
         with cache.open("a") as f:  # one line per cell, appended whole
