@@ -76,19 +76,19 @@ def clamped_log_probs(
     for f, t in enumerate(texts):
         ids[f, : len(t)] = encode(t)
     mask, value = mask.repeat(F_, 1), value.repeat(F_, 1)  # (F·K, H): row f·K + k
-    xs = torch.nn.functional.one_hot(ids.t(), model.vocab_size).to(dtype)  # (T, F, V)
-    xs = xs.repeat_interleave(K, dim=1)  # (T, F·K, V)
+    xs = torch.nn.functional.one_hot(ids.t(), model.vocab_size).to(dtype)  # (T, F, V); rows repeated per step
+    targets = ids[:, 1:].t().repeat_interleave(K, dim=1)  # (T-1, F·K)
     h = torch.zeros(F_ * K, H, dtype=dtype)
     c = torch.zeros(F_ * K, H, dtype=dtype)
-    hs = []
-    for x_t in xs[:-1].unbind(0):  # the last character has nothing after it to predict
+    picked = torch.empty(T - 1, F_ * K, dtype=torch.float64)  # log2 p of each next character
+    for t, (x_t, y_t) in enumerate(zip(xs[:-1].unbind(0), targets.unbind(0), strict=True)):
+        x_t = x_t.repeat_interleave(K, dim=0)  # (F·K, V)
         h, c, gates = lstm_step(x_t, h, c, weights, return_gates=True)  # (F·K, H) each
         c = torch.where(mask, value, c)  # the intervention: c_{t,j} <- v
         h = hidden_state(gates.o_t, c)  # (F·K, H) h_t = o_t ⊙ tanh(c_t), from the clamped cell
-        hs.append(h)
-    logp = torch.log_softmax(model.out(torch.stack(hs)), dim=-1)  # (T-1, F·K, V)
-    target = ids[:, 1:].t().repeat_interleave(K, dim=1)  # (T-1, F·K)
-    picked = (logp.gather(-1, target[..., None])[..., 0] / np.log(2)).double().numpy()  # (T-1, F·K)
+        logp = torch.log_softmax(model.out(h), dim=-1)  # (F·K, V); one step at a time keeps memory small
+        picked[t] = logp.gather(-1, y_t[:, None])[:, 0].double() / np.log(2)
+    picked = picked.numpy()  # (T-1, F·K)
     return [picked[: len(t) - 1, f * K:(f + 1) * K].T.copy() for f, t in enumerate(texts)]
 
 

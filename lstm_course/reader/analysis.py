@@ -1,0 +1,84 @@
+"""The stored measurements of the shipped reader (``tools/reader_analysis.py`` -> ``data/reader/analysis.json``).
+
+The heavy parts of chapter 11 (the n-gram table over n = 1…8, the ablation over 20 random units, the tracker table
+on every held-out character for the trained and the untrained reader) are computed once by the tool and read here;
+:func:`headline` flattens the numbers the chapter quotes and :func:`band` gives each one's spread over float paths
+(default, ``MKL_CBWR=COMPATIBLE``, ``MKL_CBWR=AVX2 ATEN_CPU_CAPABILITY=avx2``), measured by the tool.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ANALYSIS_PATH", "band", "headline", "load_analysis", "tracker_row"]
+
+ANALYSIS_PATH = Path(__file__).resolve().parent.parent / "data" / "reader" / "analysis.json"
+
+
+@lru_cache(maxsize=2)
+def _read(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def load_analysis(path: Path | str | None = None) -> dict[str, Any]:
+    """The stored analysis (a fresh dict each call): keys ``ngram``, ``lstm_bits_per_char``, ``errors``,
+    ``trackers``, ``saturation``, ``ablation``, ``float_paths`` (see ``tools/reader_analysis.py``)."""
+    p = ANALYSIS_PATH if path is None else Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"`path`: no analysis at {p}. Run `OMP_NUM_THREADS=1 python tools/reader_analysis.py` "
+                                "once the trained reader is shipped.")
+    return json.loads(_read(str(p)))
+
+
+def headline(analysis: dict[str, Any] | None = None) -> dict[str, float]:
+    """The quotable numbers of ``analysis`` (default: the stored one), flattened: ``{"lstm_bits_per_char": …,
+    "trackers.in_string.c_t.abs_r": …, "ablation.zero.unit.closers_delta": …, …}``; the keys of
+    ``analysis["float_paths"]["headline"]``."""
+    a = load_analysis() if analysis is None else analysis
+    h: dict[str, float] = {"lstm_bits_per_char": a["lstm_bits_per_char"]}
+    for row in a["ngram"]["table"]:
+        h[f"ngram.{row['smoothing']}.{row['n']}.bits_per_char"] = row["bits_per_char"]
+    h["ngram.best.bits_per_char"] = a["ngram"]["best_bits_per_char"]
+    for row in a["errors"]["table"]:
+        for key in ("p_lstm", "p_ngram", "bits_lstm", "bits_ngram", "right_lstm", "right_ngram", "only_lstm",
+                    "only_ngram"):
+            h[f"errors.{row['category']}.{key}"] = row[key]
+    for row in a["trackers"]:
+        base = f"trackers.{row['property']}.{row['quantity']}"
+        for key in ("unit", "abs_r", "untrained_abs_r", "probe_r2", "untrained_probe_r2", "probe_balanced_accuracy",
+                    "untrained_probe_balanced_accuracy", "n_units_above_0.5"):
+            if key in row:
+                h[f"{base}.{key}"] = row[key]
+    for mode, d in a["ablation"]["modes"].items():
+        for key in ("closers_delta", "others_delta", "closers_before", "others_before"):
+            h[f"ablation.{mode}.unit.{key}"] = d["unit"][key]
+        for key in ("closers_delta", "others_delta"):
+            for stat in ("mean", "min", "max"):
+                h[f"ablation.{mode}.random.{key}.{stat}"] = d["random"][key][stat]
+    for g, d in a["saturation"]["counts"].items():
+        for key, v in d.items():
+            h[f"saturation.{g}.{key}"] = v
+    h["saturation.long_memory_count"] = len(a["saturation"]["long_memory_units"])
+    return h
+
+
+def band(key: str, analysis: dict[str, Any] | None = None) -> float:
+    """The spread (max - min over the float paths the tool ran) of the headline number ``key``."""
+    a = load_analysis() if analysis is None else analysis
+    spreads = a.get("float_paths", {}).get("headline", {})
+    if key not in spreads:
+        raise KeyError(f"`key` {key!r} has no measured float-path spread; choose one of headline(): "
+                       f"{sorted(spreads)[:5]} …")
+    return float(spreads[key]["spread"])
+
+
+def tracker_row(prop: str, quantity: str = "c_t", analysis: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The stored tracker-table row of ``prop`` (``"in_string"``, ``"column"``…) for ``quantity`` (c_t or h_t)."""
+    a = load_analysis() if analysis is None else analysis
+    for row in a["trackers"]:
+        if row["property"] == prop and row["quantity"] == quantity:
+            return dict(row)
+    raise KeyError(f"no tracker row for `prop` {prop!r} and `quantity` {quantity!r}.")
