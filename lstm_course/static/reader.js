@@ -233,6 +233,10 @@ export function mount(root, config) {
   const state = { unit: config.unit, quantity: config.quantity, scale: 1, cur: -1 };
   root.replaceChildren();
   root.classList.add("rd");
+  // JupyterLab's and Notebook 7's shortcuts (Enter, arrows, letters in command mode) stay out of the reader: its keys
+  // are the learner's typing and its own navigation (Lumino 2 reads the first attribute, Lumino 1 the second).
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  root.setAttribute("data-p-suppress-shortcuts", "true");
 
   // ---------------------------------------------------------------------------------------------- layout
   if (config.title) root.append(el("p", { class: "rd-title" }, config.title));
@@ -421,6 +425,16 @@ export function mount(root, config) {
 
   // ---------------------------------------------------------------------------------------------- events
   input.addEventListener("input", update);
+  // JupyterLab 4 cancels the line break that Enter inserts in any text field inside a notebook cell (it guards cells
+  // against Shift+Enter's); the reader inserts it itself, as typed text, which keeps the browser's undo.
+  input.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || e.shiftKey || e.ctrlKey || e.altKey || e.metaKey || e.isComposing) return;
+    e.preventDefault();
+    if (!(document.execCommand && document.execCommand("insertText", false, "\n"))) {
+      input.setRangeText("\n", input.selectionStart, input.selectionEnd, "end");
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  });
   const caret = () => {
     const at = Array.from(input.value.slice(0, input.selectionStart)).length - 1; // the character before the caret
     show(Math.min(at, trace.chars.length - 1));
