@@ -13,9 +13,13 @@ The baselines swap the recurrent layer and keep everything else: :class:`CharGRU
 H = 152) and :class:`CharRNN` (``torch.nn.RNN`` with tanh, H = 274), sized so that the three have about the
 same number of parameters (:data:`HIDDEN_SIZES`; 128,737 / 129,297 / 128,877).
 
-:func:`train_model` trains one of them: Adam, batches of ``batch`` windows of ``seq_len + 1`` characters taken
-at random offsets of the training text (a ``torch.Generator`` seeded with ``seed``), cross-entropy on every
-next character, gradient-norm clipping, the learning rate decayed linearly from ``lr`` to ``lr_final``.
+:func:`train_model` trains one of them (:class:`TrainSettings`): Adam, batches of ``batch`` rows of
+``seq_len`` characters (32 x 128) read from the training text, cross-entropy on every next character,
+gradient-norm clipping at 1, the learning rate decayed linearly from ``lr`` (0.01) to ``lr_final`` (0.001) over
+``steps`` (3000). Each row starts at a random offset (a ``torch.Generator`` seeded with ``seed``) and, with
+``carry_state`` (the default), reads on from where it stopped at the next step, its state carried over and detached
+(truncated backpropagation through time), so the model learns to read long texts as the held-out files are read.
+Without ``carry_state`` every row is a fresh random window read from a zero state.
 :func:`bits_per_char` scores held-out files, each read whole from a zero state.
 """
 
@@ -151,10 +155,10 @@ class TrainSettings:
     steps: int = 3000
     batch: int = 32
     seq_len: int = 128
-    lr: float = 3e-3
-    lr_final: float = 3e-4
+    lr: float = 1e-2
+    lr_final: float = 1e-3
     clip: float = 1.0
-    carry_state: bool = False
+    carry_state: bool = True
 
 
 def _detach(state: State) -> State:
