@@ -272,7 +272,7 @@ export function mount(root, config) {
   const legendText = el("p", { class: "rd-muted rd-scale", id: `${id}-scale` });
   root.append(legend, legendText);
 
-  const view = el("div", { class: "rd-text", id: `${id}-text`, tabindex: 0, role: "group",
+  const view = el("code", { class: "rd-text", id: `${id}-text`, tabindex: 0, role: "group",
     "aria-roledescription": "coloured code", "aria-describedby": `${id}-scale ${id}-readout` });
   const tip = el("div", { class: "rd-tip", id: `${id}-tip`, role: "tooltip", hidden: true });
   root.append(view, tip);

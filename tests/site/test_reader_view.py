@@ -10,6 +10,7 @@ difference, the timings and screenshots go to `test-artifacts/reader/`.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import statistics
@@ -51,17 +52,25 @@ def _heldout(n: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def reader_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The chapter's page on the served site, or (before the chapter exists) a standalone page."""
+def reader_html(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built chapter's HTML file, or (before the chapter exists) a standalone page of `reader_view`'s output."""
     if _chapter_listed():
-        return request.getfixturevalue("site_url") + CHAPTER
+        return request.getfixturevalue("site_dir") / CHAPTER
     folder = tmp_path_factory.mktemp("reader_page")
     view = rp.reader_view(_reader(), units=STANDALONE_UNITS, title="The code reader")
     (folder / "index.html").write_text("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
                                        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
                                        "<title>The code reader</title></head><body><main><h1>The code reader</h1>"
                                        f"{view._repr_html_()}</main></body></html>", encoding="utf-8")
-    return (folder / "index.html").as_uri()
+    return folder / "index.html"
+
+
+@pytest.fixture(scope="module")
+def reader_url(request: pytest.FixtureRequest, reader_html: Path) -> str:
+    """The chapter's page on the served site, or (before the chapter exists) the standalone page's file URL."""
+    if _chapter_listed():
+        return request.getfixturevalue("site_url") + CHAPTER
+    return reader_html.as_uri()
 
 
 class ReaderPage:
@@ -233,6 +242,18 @@ def test_the_keyboard_reaches_everything_and_reads_values(open_page: Any) -> Non
     n = int(re.search(r"Sample (\d+)", p.root.locator('button[data-reader-action="sample"]').text_content())[1])
     assert p.input.input_value() == text + rp.page_sample(_reader(), text, n, temperature, seed)
     assert p.root.locator("input[data-reader-seed]").input_value() == str(seed + 1)
+
+
+def test_the_page_weighs_under_3_MB(reader_html: Path, artifacts: Path) -> None:
+    """The page's HTML, which holds the reader (its weights, script and style); the site's shared assets (theme,
+    fonts, MathJax) come on every page and are measured by tests/site/test_reading.py."""
+    data = reader_html.read_bytes()
+    roots = len(re.findall(rb'<div class="rd tex2jax_ignore mathjax_ignore" id="', data))
+    weight = {"page": CHAPTER if _chapter_listed() else "standalone", "readers": roots, "bytes": len(data),
+              "gzip_bytes": len(gzip.compress(data, 9))}
+    (artifacts / "page_weight_site.json").write_text(json.dumps(weight, indent=1))
+    assert roots == 1, f"{roots} reader outputs on the page: each embeds the weights; show one"
+    assert weight["bytes"] < 3_000_000, weight
 
 
 def _axe(page: Any, sel: str) -> list[dict[str, Any]]:
