@@ -439,7 +439,8 @@ export function mount(root, config) {
     const at = Array.from(input.value.slice(0, input.selectionStart)).length - 1; // the character before the caret
     show(Math.min(at, trace.chars.length - 1));
   };
-  input.addEventListener("keyup", caret);
+  const NAVIGATION = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"];
+  input.addEventListener("keyup", (e) => { if (NAVIGATION.includes(e.key)) caret(); }); // not on every typed key
   input.addEventListener("click", caret);
   quantity.addEventListener("change", () => { state.quantity = quantity.value; repaint(); });
   unit.addEventListener("change", () => { state.unit = Number(unit.value); repaint(); });
@@ -458,17 +459,18 @@ export function mount(root, config) {
     else if (e.key === "Home") t = 0;
     else if (e.key === "End") t = chars.length - 1;
     else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
-      const start = chars.lastIndexOf("\n", t - (chars[t] === "\n" ? 1 : 0)) + 1;
+      // the first character of the line that holds character k (a newline belongs to the line it ends)
+      const lineStart = (k) => (k <= 0 ? 0 : chars.lastIndexOf("\n", k - 1) + 1);
+      const start = lineStart(t);
       const col = t - start;
       if (e.key === "ArrowDown") {
-        const next = chars.indexOf("\n", t + (chars[t] === "\n" ? 0 : 0));
-        if (next < 0) return;
+        const next = chars.indexOf("\n", t); // the end of this line
+        if (next < 0 || next + 1 >= chars.length) return;
         const end = chars.indexOf("\n", next + 1);
         t = Math.min(next + 1 + col, end < 0 ? chars.length - 1 : end);
       } else {
         if (start === 0) return;
-        const prevStart = chars.lastIndexOf("\n", start - 2) + 1;
-        t = Math.min(prevStart + col, start - 1);
+        t = Math.min(lineStart(start - 1) + col, start - 1);
       }
     } else if (e.key === "Escape") {
       tip.hidden = true;

@@ -228,6 +228,8 @@ def test_the_keyboard_reaches_everything_and_reads_values(open_page: Any) -> Non
     for q in rp.QUANTITIES:
         assert f"{q} {float(want[q][11, unit]):.3f}" in readout, (q, readout)
     assert p.root.locator(".rd-tip").is_visible()
+    page.keyboard.press("ArrowUp")  # the same column, one line up
+    assert p.root.locator(".rd-cur").get_attribute("data-char-index") == "1"
     page.keyboard.press("Escape")
     assert not p.root.locator(".rd-tip").is_visible()
     # hovering a character shows the same values in the tooltip
