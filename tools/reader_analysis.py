@@ -36,7 +36,7 @@ from lstm_course.reader.model import Reader, next_char_log_probs  # noqa: E402
 from lstm_course.reader.model import bits_per_char as lstm_bits_per_char  # noqa: E402
 from lstm_course.reader.ngram import bits_per_char, fit_kneser_ney  # noqa: E402
 from lstm_course.reader.saturation import gate_saturation, long_memory_units  # noqa: E402
-from lstm_course.reader.units import collect, tracker_table  # noqa: E402
+from lstm_course.reader.units import collect, pearson_by_unit, tracker_table  # noqa: E402
 
 DEFAULT_OUT = ROOT / "lstm_course" / "data" / "reader" / "analysis.json"
 ORDERS = range(1, 9)
@@ -139,6 +139,12 @@ def analyse(reader: Reader, seed: int) -> dict[str, Any]:
         model, heldout, unit, n_random=N_RANDOM, seed=0,
         clamp_values={"zero": 0.0, "outside_mean": c[outside].mean(axis=0), "inside_mean": c[~outside].mean(axis=0)})
     print(f"ablation: {time.perf_counter() - t0:.0f} s", flush=True)
+    # a cheap check for the tests: the in-string unit's |r| on the smallest held-out file alone
+    name, text = min(heldout_files, key=lambda f: len(f[1]))
+    one = collect(reader.trace, [text], quantities=("c_t",))
+    r_one = pearson_by_unit(one.states["c_t"], one.labels["in_string"])
+    out["check"] = {"file": name, "unit": unit, "abs_r": float(abs(r_one[unit])),
+                    "best_unit_on_file": int(np.argmax(np.abs(r_one)))}
     out["seconds"] = time.perf_counter() - started
     return _round(out)
 

@@ -71,25 +71,32 @@ def clamped_log_probs(
         for u, v in zip(iv.units, iv.values, strict=True):
             mask[k, u] = True
             value[k, u] = float(v)
-    F_, T = len(texts), max(len(t) for t in texts)
+    order = sorted(range(len(texts)), key=lambda f: -len(texts[f]))  # longest first: live rows stay a prefix
+    lengths = [len(texts[f]) for f in order]
+    F_, T = len(texts), lengths[0]
     ids = torch.zeros(F_, T, dtype=torch.long)  # (F, T), padded at the end (padding not scored)
-    for f, t in enumerate(texts):
-        ids[f, : len(t)] = encode(t)
+    for row, f in enumerate(order):
+        ids[row, : lengths[row]] = encode(texts[f])
     mask, value = mask.repeat(F_, 1), value.repeat(F_, 1)  # (F·K, H): row f·K + k
     xs = torch.nn.functional.one_hot(ids.t(), model.vocab_size).to(dtype)  # (T, F, V); rows repeated per step
     targets = ids[:, 1:].t().repeat_interleave(K, dim=1)  # (T-1, F·K)
+    live = torch.tensor([sum(n - 1 > t for n in lengths) for t in range(T - 1)])  # files still being read
     h = torch.zeros(F_ * K, H, dtype=dtype)
     c = torch.zeros(F_ * K, H, dtype=dtype)
-    picked = torch.empty(T - 1, F_ * K, dtype=torch.float64)  # log2 p of each next character
+    picked = torch.zeros(T - 1, F_ * K, dtype=torch.float64)  # log2 p of each next character
     for t, (x_t, y_t) in enumerate(zip(xs[:-1].unbind(0), targets.unbind(0), strict=True)):
-        x_t = x_t.repeat_interleave(K, dim=0)  # (F·K, V)
-        h, c, gates = lstm_step(x_t, h, c, weights, return_gates=True)  # (F·K, H) each
-        c = torch.where(mask, value, c)  # the intervention: c_{t,j} <- v
-        h = hidden_state(gates.o_t, c)  # (F·K, H) h_t = o_t ⊙ tanh(c_t), from the clamped cell
-        logp = torch.log_softmax(model.out(h), dim=-1)  # (F·K, V); one step at a time keeps memory small
-        picked[t] = logp.gather(-1, y_t[:, None])[:, 0].double() / np.log(2)
-    picked = picked.numpy()  # (T-1, F·K)
-    return [picked[: len(t) - 1, f * K:(f + 1) * K].T.copy() for f, t in enumerate(texts)]
+        R = int(live[t]) * K  # rows of the files that have a next character here
+        x_t = x_t[: int(live[t])].repeat_interleave(K, dim=0)  # (R, V)
+        h, c, gates = lstm_step(x_t, h[:R], c[:R], weights, return_gates=True)  # (R, H) each
+        c = torch.where(mask[:R], value[:R], c)  # the intervention: c_{t,j} <- v
+        h = hidden_state(gates.o_t, c)  # (R, H) h_t = o_t ⊙ tanh(c_t), from the clamped cell
+        logp = torch.log_softmax(model.out(h), dim=-1)  # (R, V); one step at a time keeps memory small
+        picked[t, :R] = logp.gather(-1, y_t[:R, None])[:, 0].double() / np.log(2)
+    picked_np = picked.numpy()  # (T-1, F·K)
+    out: list[np.ndarray] = [np.zeros(0)] * F_
+    for row, f in enumerate(order):
+        out[f] = picked_np[: lengths[row] - 1, row * K:(row + 1) * K].T.copy()
+    return out
 
 
 def string_closers(text: str) -> np.ndarray:

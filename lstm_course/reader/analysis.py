@@ -62,6 +62,8 @@ def headline(analysis: dict[str, Any] | None = None) -> dict[str, float]:
         for key, v in d.items():
             h[f"saturation.{g}.{key}"] = v
     h["saturation.long_memory_count"] = len(a["saturation"]["long_memory_units"])
+    if "check" in a:
+        h["check.abs_r"] = a["check"]["abs_r"]
     return h
 
 
