@@ -55,6 +55,12 @@ function runChecks(R, config, job) {
   full.setText(Array.from(job.text));
   const trace = {};
   for (const q of QS) trace[q] = full.states.map((s) => Array.from(s[q]));
+  // the page's fast step against lstm_cell.js's lstm_step itself, every state, bit for bit
+  const reference = new R.Trace(model, true);
+  reference.setText(Array.from(job.text));
+  const QS6 = [...QS, "c_tilde"];
+  const asReference = reference.states.length === full.states.length && full.states.every((s, t) =>
+    QS6.every((q) => s[q].length === model.H && s[q].every((v, u) => v === reference.states[t][q][u])));
   // an edit in the middle: only the characters from the edit on are run again, and give the full run's numbers
   const inc = new R.Trace(model);
   inc.setText(Array.from(job.before));
@@ -68,7 +74,7 @@ function runChecks(R, config, job) {
   const sample = R.sampleInto(st, job.n, job.temperature, job.seed).join("");
   const rand = R.mulberry32(job.seed);
   const uniforms = [rand(), rand(), rand()];
-  return { trace, from, same, sample, uniforms };
+  return { trace, asReference, from, same, sample, uniforms };
 }
 """
 
@@ -138,6 +144,10 @@ def test_the_page_script_gives_the_librarys_trace(js_result: dict[str, Any]) -> 
         {"characters": len(js_result["job"]["text"]), "units": "all", "quantities": list(rp.QUANTITIES),
          "weights": "float32", "largest_abs_difference": worst}, indent=1))
     assert worst <= TOLERANCE, f"reader.js differs from Reader.trace by {worst} (tolerance {TOLERANCE})"
+
+
+def test_the_fast_step_is_lstm_cell_js_lstm_step_bit_for_bit(js_result: dict[str, Any]) -> None:
+    assert js_result["out"]["asReference"], "fastStep differs from lstm_cell.js's lstm_step"
 
 
 def test_the_comparison_would_catch_a_wrong_number(js_result: dict[str, Any]) -> None:
@@ -223,7 +233,8 @@ def test_the_output_is_self_contained_and_under_3_MB() -> None:
 def test_the_linked_script_keeps_each_module_apart() -> None:
     js = rp.bundle_js()
     assert "\nimport " not in js and "\nexport " not in js
-    assert "const {lstm_step} = __rd_lstm_cell;" in js.replace(" }", "}").replace("{ ", "{")
+    assert "const {cell_update, hidden_state, lstm_step, sigmoid} = __rd_lstm_cell;" in js.replace(" }", "}").replace(
+        "{ ", "{")
     if shutil.which("node"):
         proc = subprocess.run(["node", "--check", "-"], input=js, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr

@@ -13,7 +13,8 @@ character :math:`k`
     W_g [h_{t-1}, x_t] + b_g = W_{g,h}\, h_{t-1} + (W_{g,x}[:, k] + b_g), \qquad g \in \{f, i, c, o\},
 
 and each step is ``lstm_step([], h_prev, c_prev, weights_of_k)``: the hidden halves :math:`W_{g,h}` ``(H, H)`` and
-the bias :math:`b_g + W_{g,x}[:, k]` ``(H,)``. The next character's scores for sampling are
+the bias :math:`b_g + W_{g,x}[:, k]` ``(H,)`` (``reader.js``'s ``fastStep`` computes the same call bit for bit,
+faster; ``tests/test_reader_page.py`` compares them). The next character's scores for sampling are
 :math:`y_t = W_y h_t + b_y` ``(V,)``.
 
 The page keeps the state after each character; an edit reruns only the characters from the first changed one.
