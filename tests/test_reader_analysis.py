@@ -21,7 +21,7 @@ import torch
 
 from lstm_course.reader import build_model, encode
 from lstm_course.reader.ablation import Intervention, clamped_log_probs, loss_changes, string_closers
-from lstm_course.reader.errors import categorise, closing_pairs, error_table
+from lstm_course.reader.errors import categorise, closing_pairs, error_table, plot_error_table
 from lstm_course.reader.model import next_char_log_probs
 from lstm_course.reader.ngram import bits_per_char, fit_kneser_ney
 from lstm_course.reader.saturation import gate_saturation, long_memory_units, plot_saturation
@@ -115,6 +115,14 @@ def test_error_table_counts_confident_right():
     assert rows["newline"]["right_lstm"] == 0.0 and rows["all"]["count"] == n
     with pytest.raises(ValueError, match="log-probabilities"):
         error_table([text], [np.log(p_lstm)], [p_ngram])
+    import matplotlib.pyplot as plt
+
+    from lstm_course.viz import figure_alt
+
+    ax = plot_error_table(list(rows.values()), key="right")
+    assert "close bracket 1-9: 1.00 against 0.00" in figure_alt(ax.figure)
+    assert len(ax.patches) == 2 * (len(rows) - 1)  # two bars per category, "all" left out
+    plt.close(ax.figure)
 
 
 # --------------------------------------------------------------------------- units

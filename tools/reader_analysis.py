@@ -61,19 +61,21 @@ def ngram_section(train: list[str], heldout: list[str], vocab_size: int) -> tupl
     """Plain and modified Kneser-Ney for every order: held-out bits per character, and the best model."""
     train_ids = [encode(t).numpy() for t in train]
     held_ids = [encode(t).numpy() for t in heldout]
-    table, models, start = [], {}, time.perf_counter()
+    table, start = [], time.perf_counter()
+    best_model = None
     for modified in (False, True):
         for n in ORDERS:
             model = fit_kneser_ney(train_ids, n, vocab_size, modified=modified)
-            models[n, modified] = model
             table.append({"n": n, "smoothing": "modified" if modified else "plain",
                           "bits_per_char": bits_per_char(model, held_ids),
                           "discounts": list(model.orders[-1].discounts)})
+            if table[-1]["bits_per_char"] <= min(r["bits_per_char"] for r in table):
+                best_model = model  # keep only the best model in memory
     best = min(table, key=lambda r: r["bits_per_char"])
     return {"table": table, "best_n": best["n"], "best_smoothing": best["smoothing"],
             "best_bits_per_char": best["bits_per_char"], "seconds": time.perf_counter() - start,
             "smoothing": "interpolated Kneser-Ney: plain (one discount per order) and modified (D1, D2, D3+)"}, \
-        models[best["n"], best["smoothing"] == "modified"]
+        best_model
 
 
 def analyse(reader: Reader, seed: int) -> dict[str, Any]:

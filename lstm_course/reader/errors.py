@@ -21,9 +21,13 @@ import tokenize
 from collections.abc import Sequence
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 
-__all__ = ["DISTANCE_BINS", "categorise", "category_names", "closing_pairs", "error_table"]
+from ..viz._base import FACE, LEGEND_SIZE, set_alt
+
+__all__ = ["DISTANCE_BINS", "categorise", "category_names", "closing_pairs", "error_table", "plot_error_table"]
 
 #: Bins of the distance (in characters) between an opening bracket or quote and the character that closes it.
 DISTANCE_BINS: tuple[tuple[int, int | None], ...] = ((1, 10), (10, 40), (40, None))
@@ -171,3 +175,39 @@ def error_table(
             "only_lstm": float((ra & ~rb).mean()), "only_ngram": float((rb & ~ra).mean()),
         })
     return rows
+
+
+def plot_error_table(rows: Sequence[dict[str, Any]], ax: Axes | None = None, *, ngram_label: str = "best n-gram",
+                     key: str = "p") -> Axes:
+    """Bars of each category's mean probability of the right character (``key="p"``), or its share of
+    confident-right characters (``key="right"``), for the LSTM and the n-gram. ``rows`` from :func:`error_table`."""
+    if key not in ("p", "right", "bits"):
+        raise ValueError(f"`key` must be 'p', 'right' or 'bits', got {key!r}.")
+    rows = [r for r in rows if r["category"] != "all"]
+    if not rows:
+        raise ValueError("`rows` has no category to draw; pass error_table(...).")
+    if ax is None:
+        ax = plt.figure(figsize=(6.8, 3.4)).add_subplot()
+    ax.figure.set_facecolor(FACE)
+    ax.set_facecolor(FACE)
+    y = np.arange(len(rows))
+    a = [r[f"{key}_lstm"] for r in rows]
+    b = [r[f"{key}_ngram"] for r in rows]
+    ax.barh(y - 0.2, a, height=0.4, color="#1f77b4", label="LSTM")
+    ax.barh(y + 0.2, b, height=0.4, color="#a0a0a0", label=ngram_label)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{r['category'].replace('_', ' ')} ({r['count']})" for r in rows], fontsize=11)
+    ax.invert_yaxis()
+    xlabel = {"p": "mean probability of the right character", "right": "share with p ≥ 0.5",
+              "bits": "bits per character"}[key]
+    ax.set_xlabel(xlabel, fontsize=11)
+    ax.tick_params(axis="x", labelsize=11)
+    if key != "bits":
+        ax.set_xlim(0, 1)
+    ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="lower right")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    set_alt(ax, f"Bar chart, {xlabel} per kind of character, LSTM against {ngram_label}: "
+                + "; ".join(f"{r['category'].replace('_', ' ')}: {r[f'{key}_lstm']:.2f} against "
+                            f"{r[f'{key}_ngram']:.2f}" for r in rows) + ".")
+    return ax
