@@ -30,7 +30,10 @@ from lstm_course.reader.model import Reader, build_model, load_reader
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "reader"
 READER_JS = ROOT / "lstm_course" / "static" / "reader.js"
-#: float32 weights in the page, float64 arithmetic there, float32 in the library: only rounding differs.
+#: float32 weights in the page, float64 arithmetic there, float32 in the library: only rounding differs. The bound is
+#: on |page - library| / max(1, |library|): absolute for h_t and the gates (in -1..1), relative for a c_t above 1 in
+#: size. A trained counter unit's c_t reaches 100 or more, where float32's own step is 1e-5 and the library's float32
+#: forward differs from its float64 forward by about 1e-4 after 2,000 characters.
 TOLERANCE = 1e-5
 
 
@@ -115,13 +118,18 @@ def run_js(config: dict, job: dict, tmp: Path) -> dict:
     pytest.skip(reason)
 
 
-def largest_difference(js_trace: dict[str, list], want: dict[str, np.ndarray]) -> float:
-    worst = 0.0
-    for q in rp.QUANTITIES:
-        got = np.asarray(js_trace[q], dtype=np.float64)  # (T, H)
-        assert got.shape == want[q].shape, (q, got.shape, want[q].shape)
-        worst = max(worst, float(np.abs(got - want[q].astype(np.float64)).max()))
-    return worst
+def differences(got: np.ndarray, want: np.ndarray) -> tuple[float, float]:
+    """(largest |got - want|, largest |got - want| / max(1, |want|)), in float64."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    diff = np.abs(got - want)
+    return float(diff.max(initial=0.0)), float((diff / np.maximum(1.0, np.abs(want))).max(initial=0.0))
+
+
+def largest_difference(js_trace: dict[str, list], want: dict[str, np.ndarray]) -> tuple[float, float]:
+    """Over every quantity: the largest absolute difference and the largest scaled one (see TOLERANCE)."""
+    pairs = [differences(js_trace[q], want[q]) for q in rp.QUANTITIES]
+    return max(a for a, _ in pairs), max(r for _, r in pairs)
 
 
 @pytest.fixture(scope="module")
@@ -138,12 +146,13 @@ def js_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_the_page_script_gives_the_librarys_trace(js_result: dict[str, Any]) -> None:
     """Every unit, every quantity, 600 held-out characters: reader.js against Reader.trace (float32)."""
-    worst = largest_difference(js_result["out"]["trace"], js_result["want"])
+    absolute, scaled = largest_difference(js_result["out"]["trace"], js_result["want"])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "js_vs_python_unit.json").write_text(json.dumps(
         {"characters": len(js_result["job"]["text"]), "units": "all", "quantities": list(rp.QUANTITIES),
-         "weights": "float32", "largest_abs_difference": worst}, indent=1))
-    assert worst <= TOLERANCE, f"reader.js differs from Reader.trace by {worst} (tolerance {TOLERANCE})"
+         "weights": "float32", "largest_abs_difference": absolute,
+         "largest_difference_over_max_1_abs": scaled}, indent=1))
+    assert scaled <= TOLERANCE, f"reader.js differs from Reader.trace by {scaled} (scaled; absolute {absolute})"
 
 
 def test_the_fast_step_is_lstm_cell_js_lstm_step_bit_for_bit(js_result: dict[str, Any]) -> None:
@@ -153,7 +162,7 @@ def test_the_fast_step_is_lstm_cell_js_lstm_step_bit_for_bit(js_result: dict[str
 def test_the_comparison_would_catch_a_wrong_number(js_result: dict[str, Any]) -> None:
     want = {q: v.copy() for q, v in js_result["want"].items()}
     want["f_t"][123, 45] += 1e-4
-    assert largest_difference(js_result["out"]["trace"], want) > TOLERANCE
+    assert largest_difference(js_result["out"]["trace"], want)[1] > TOLERANCE
 
 
 def test_an_edit_reruns_only_from_the_edit_and_gives_the_same_numbers(js_result: dict[str, Any]) -> None:
@@ -196,7 +205,7 @@ def test_the_embedded_weights_are_the_models_float32_numbers() -> None:
         h = o * np.tanh(c)
         rows.append(c.copy())
     want = reader.trace(text)["c_t"].double().numpy()
-    assert np.abs(np.array(rows) - want).max() < TOLERANCE
+    assert differences(np.array(rows), want)[1] < TOLERANCE
 
 
 def test_records_are_the_trace_of_the_starting_text() -> None:
