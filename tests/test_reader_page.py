@@ -135,7 +135,7 @@ def largest_difference(js_trace: dict[str, list], want: dict[str, np.ndarray]) -
 @pytest.fixture(scope="module")
 def js_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     reader = _trained()
-    text = _heldout(600)
+    text = _heldout(560) + "s = 'caf\u00e9 \U0001f600'\t# tab, accents, an emoji: unknown characters\n"
     after = text[:250] + "# an edit\n" + text[250:]
     job = {"text": text, "before": text, "after": after, "prompt": text[:300], "n": 120, "temperature": 0.7,
            "seed": 11}
@@ -145,7 +145,8 @@ def js_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_the_page_script_gives_the_librarys_trace(js_result: dict[str, Any]) -> None:
-    """Every unit, every quantity, 600 held-out characters: reader.js against Reader.trace (float32)."""
+    """Every unit, every quantity, 560 held-out characters and a line with characters outside the vocabulary (one
+    row per code point, as Python indexes a str, an emoji included): reader.js against Reader.trace (float32)."""
     absolute, scaled = largest_difference(js_result["out"]["trace"], js_result["want"])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "js_vs_python_unit.json").write_text(json.dumps(
