@@ -166,6 +166,18 @@ def test_planted_tracker_is_clean_and_a_sum_is_spread():
     assert rows["in_string"]["verdict"] == "clean" and rows["column"]["verdict"] == "spread"
 
 
+def test_probe_threshold_is_chosen_on_the_fitting_half_for_a_rare_property():
+    rng = np.random.default_rng(4)
+    N = 4000
+    rare = rng.random(N) < 0.03
+    S = rng.normal(size=(N, 6))
+    S[:, 0] = rare + 0.2 * rng.normal(size=N)
+    data = HeldOut({"c_t": S}, {"in_comment": rare}, np.repeat(np.arange(4), N // 4))
+    row = probe_scores(data, "c_t", ["in_comment"])["in_comment"]
+    assert row["threshold"] < 0.5  # a least-squares fit of a 3 % property stays under 0.5 on many positives
+    assert row["balanced_accuracy"] > 0.95
+
+
 def test_ridge_probe_recovers_weights():
     rng = np.random.default_rng(3)
     S = rng.normal(size=(500, 4)) * [1, 2, 3, 4] + 5

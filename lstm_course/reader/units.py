@@ -13,8 +13,10 @@ character. For a property :math:`y` (``in_string``, ``in_comment`` as 0/1; ``bra
   :math:`\tilde s`, :math:`w = (\tilde S^\top \tilde S + \lambda N I)^{-1} \tilde S^\top (y - \bar y)` with
   :math:`\lambda = 10^{-3}`, fitted on the first half of the held-out files and scored on the other half:
   :math:`R^2 = 1 - \sum (y - \hat y)^2 / \sum (y - \bar y)^2` (with the scoring half's mean), and for a
-  boolean property also the balanced accuracy of :math:`\hat y \ge 0.5` (the mean of the true-positive and
-  true-negative rates; 0.5 is chance however rare the property is).
+  boolean property also the balanced accuracy of :math:`\hat y \ge \theta` (the mean of the true-positive and
+  true-negative rates; 0.5 is chance however rare the property is), with the threshold :math:`\theta` chosen
+  on the fitting half (the one with the best balanced accuracy there: a rare property such as ``in_comment``
+  rarely pushes a least-squares fit above 0.5).
 
 A **clean tracker** is one unit that carries the property: :math:`|r| \ge 0.7` for the best unit, and its
 :math:`r^2` at least half of the probe's :math:`R^2`. A **spread** property is decodable by the probe
@@ -165,9 +167,9 @@ def _r2(y: np.ndarray, pred: np.ndarray) -> float:
     return 1.0 - float(((y - pred) ** 2).sum()) / ss if ss > 0 else 0.0
 
 
-def _balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
-    """The mean of the true-positive rate and the true-negative rate of ``pred >= 0.5`` against ``y > 0.5``."""
-    pos, hit = y > 0.5, pred >= 0.5
+def _balanced_accuracy(y: np.ndarray, pred: np.ndarray, threshold: float = 0.5) -> float:
+    """The mean of the true-positive and the true-negative rate of ``pred >= threshold`` against ``y > 0.5``."""
+    pos, hit = y > 0.5, pred >= threshold
     rates = []
     if pos.any():
         rates.append(float(hit[pos].mean()))
@@ -176,10 +178,17 @@ def _balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(rates)) if rates else 0.0
 
 
+def _best_threshold(y: np.ndarray, pred: np.ndarray) -> float:
+    """The threshold (among 99 quantiles of ``pred`` and 0.5) with the best balanced accuracy on these data."""
+    candidates = np.unique(np.append(np.quantile(pred, np.linspace(0.01, 0.99, 99)), 0.5))
+    scores = [_balanced_accuracy(y, pred, float(t)) for t in candidates]
+    return float(candidates[int(np.argmax(scores))])
+
+
 def probe_scores(data: HeldOut, quantity: str, properties: Sequence[str] = tuple(PROPERTIES),
                  ridge: float = RIDGE) -> dict[str, dict]:
     """Fit a probe per property on the first half of the files (by file) and score it on the rest:
-    ``{prop: {"r2", "balanced_accuracy" (booleans only), "n_fit", "n_score"}}``."""
+    ``{prop: {"r2", "balanced_accuracy" and "threshold" (booleans only), "n_fit", "n_score"}}``."""
     if data.n_files < 2:
         raise ValueError("The probe needs at least two files: it is fitted on some and scored on the others.")
     fit = data.file_index < (data.n_files + 1) // 2
@@ -191,7 +200,9 @@ def probe_scores(data: HeldOut, quantity: str, properties: Sequence[str] = tuple
         pred = probe.predict(S[~fit])
         row = {"r2": _r2(y[~fit], pred), "n_fit": int(fit.sum()), "n_score": int((~fit).sum())}
         if PROPERTIES.get(prop, False):
-            row["balanced_accuracy"] = _balanced_accuracy(y[~fit], pred)
+            theta = _best_threshold(y[fit], probe.predict(S[fit]))  # chosen on the fitting half
+            row["threshold"] = theta
+            row["balanced_accuracy"] = _balanced_accuracy(y[~fit], pred, theta)
         out[prop] = row
     return out
 
