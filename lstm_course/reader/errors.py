@@ -204,7 +204,7 @@ def plot_error_table(rows: Sequence[dict[str, Any]], ax: Axes | None = None, *, 
     ax.tick_params(axis="x", labelsize=11)
     if key != "bits":
         ax.set_xlim(0, 1)
-    ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="lower right")
+    ax.legend(fontsize=LEGEND_SIZE, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     set_alt(ax, f"Bar chart, {xlabel} per kind of character, LSTM against {ngram_label}: "
