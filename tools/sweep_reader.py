@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="JSON-lines file of finished cells: appended to, and its cells are not run again")
     parser.add_argument("--no-ship", action="store_true", help="do not write the shipped reader (LSTM seed 0)")
     parser.add_argument("--models-dir", type=Path, default=None, help="also save every cell's state_dict here")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="run nothing: write the cells already in --cache (a partial sweep says so in its record)")
     args = parser.parse_args(argv)
     cells = [(kind, seed) for seed in SEEDS for kind in KINDS]  # the shipped LSTM seed 0 first
     done: dict[str, dict] = {}
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                 done[_key(cell)] = cell
     todo = [(k, s, args.cache, not args.no_ship, args.models_dir) for k, s in cells
             if _key({"kind": k, "seed": s}) not in done]
+    if args.cached_only:
+        cells, todo = [(k, s) for k, s in cells if _key({"kind": k, "seed": s}) in done], []
     print(f"{len(cells)} cells, {len(cells) - len(todo)} from the cache, {len(todo)} to run", file=sys.stderr)
     if args.jobs > 1:
         with get_context("spawn").Pool(args.jobs) as pool:
