@@ -160,6 +160,7 @@ def test_planted_tracker_is_clean_and_a_sum_is_spread():
     assert probes["in_string"]["balanced_accuracy"] > 0.99
     assert verdict(best["in_string"]["abs_r"], probes["in_string"]["r2"]) == "clean"
     assert verdict(best["column"]["abs_r"], probes["column"]["r2"]) == "spread"
+    assert verdict(0.6, 0.4) == "one unit" and verdict(0.6, 0.9) == "spread" and verdict(0.3, 0.1) == "weak"
     noise = HeldOut({"c_t": np.random.default_rng(2).normal(size=(4000, 24))}, data.labels, data.file_index)
     rows = {r["property"]: r for r in tracker_table(data, noise, ["in_string", "column"], ["c_t"])}
     assert rows["in_string"]["untrained_abs_r"] < 0.1 and rows["column"]["untrained_probe_r2"] < 0.05
@@ -232,8 +233,9 @@ def test_clamped_forward_matches_torch_lstm_cell():
 def test_loss_changes_and_string_closers():
     assert list(np.flatnonzero(string_closers("s = 'ab'\n"))) == [6]  # text[7] is the closing quote
     logp = np.log2(np.array([[0.5, 0.5, 0.5], [0.25, 0.5, 0.5]]))
-    (row,) = loss_changes(logp, np.array([True, False, False]))
+    (row,) = loss_changes(logp, np.array([True, False, False]), {"first_two": np.array([True, True, False])})
     assert row["closers_delta"] == pytest.approx(1.0) and row["others_delta"] == pytest.approx(0.0)
+    assert row["first_two_delta"] == pytest.approx(0.5)
 
 
 # --------------------------------------------------------------------------- saturation

@@ -41,6 +41,8 @@ from lstm_course.reader.units import collect, pearson_by_unit, tracker_table  # 
 DEFAULT_OUT = ROOT / "lstm_course" / "data" / "reader" / "analysis.json"
 ORDERS = range(1, 9)
 N_RANDOM = 20
+#: Booleans beside the five properties: what a string unit might track instead (docstrings, comments too).
+EXTRA_PROPERTIES = ("string_or_comment", "in_docstring", "string_not_docstring", "after_def")
 
 
 def _round(value: Any, digits: int = 6) -> Any:
@@ -113,6 +115,11 @@ def analyse(reader: Reader, seed: int) -> dict[str, Any]:
     trained = collect(reader.trace, heldout)
     untrained = collect(Reader(build_model("lstm", seed)).trace, heldout)
     out["trackers"] = tracker_table(trained, untrained)
+    for data in (trained, untrained):  # properties the five are made of, to say what the best units track
+        lab = data.labels
+        lab["string_or_comment"] = lab["in_string"] | lab["in_comment"]
+        lab["string_not_docstring"] = lab["in_string"] & ~lab["in_docstring"]
+    out["extra_trackers"] = tracker_table(trained, untrained, EXTRA_PROPERTIES)
     print(f"trackers: {time.perf_counter() - t0:.0f} s", flush=True)
 
     # saturation

@@ -17,7 +17,7 @@ every other character.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ import torch
 from ..cell import hidden_state, lstm_step
 from .corpus import encode
 from .errors import closing_pairs
+from .labels import char_labels
 from .model import CharModel
 
 __all__ = ["Intervention", "ablation_summary", "clamped_log_probs", "loss_changes"]
@@ -108,19 +109,28 @@ def string_closers(text: str) -> np.ndarray:
     return out[1:]
 
 
-def loss_changes(logp: np.ndarray, closers: np.ndarray) -> list[dict[str, float]]:
+def loss_changes(logp: np.ndarray, closers: np.ndarray,
+                 groups: Mapping[str, np.ndarray] | None = None) -> list[dict[str, float]]:
     """Per intervention row (``logp`` rows 1…), the change of the mean loss (bits per character) against row 0,
-    on the closing quotes (``closers`` true) and on every other character:
-    ``[{"closers_before", "closers_after", "closers_delta", "others_before", "others_after", "others_delta"}]``."""
+    on the closing quotes (``closers`` true), on every other character, and on each extra group of ``groups``
+    (``{name: (N,) bool}``, for example the closing quotes of docstrings):
+    ``[{"closers_before", "closers_after", "closers_delta", "others_before", …, "<group>_delta"}]``."""
     logp = np.asarray(logp, dtype=float)
     closers = np.asarray(closers, dtype=bool)
     if logp.ndim != 2 or closers.shape != (logp.shape[1],):
         raise ValueError(f"`logp` must be (B, N) and `closers` (N,); got {logp.shape} and {closers.shape}.")
+    named = {"closers": closers, "others": ~closers}
+    for name, sel in (groups or {}).items():
+        named[name] = np.asarray(sel, dtype=bool)
+        if named[name].shape != closers.shape:
+            raise ValueError(f"`groups[{name!r}]` must be (N,) = {closers.shape}; got {named[name].shape}.")
     loss = -logp
     rows = []
     for k in range(1, loss.shape[0]):
         row = {}
-        for name, sel in (("closers", closers), ("others", ~closers)):
+        for name, sel in named.items():
+            if not sel.any():
+                continue
             before, after = float(loss[0, sel].mean()), float(loss[k, sel].mean())
             row |= {f"{name}_before": before, f"{name}_after": after, f"{name}_delta": after - before}
         rows.append(row)
@@ -134,8 +144,10 @@ def ablation_summary(model: CharModel, texts: Sequence[str], unit: int, *, clamp
 
     ``clamp_values`` maps a mode name to the value each unit is clamped to, ``(H,)`` (one per unit, for example
     each unit's mean outside strings) or a number for all units (``{"zero": 0.0}``).
-    Returns ``{"unit", "random_units", "n_closers", "n_others", "modes": {mode: {"value" (``unit``'s),
-    "unit": {...loss_changes row...}, "random": {"closers_delta": {"mean", "min", "max"}, "others_delta": {...}}}}}``.
+    The closing quotes are also split into those of docstrings and of the other strings (groups
+    ``docstring_closers`` and ``other_closers`` of :func:`loss_changes`).
+    Returns ``{"unit", "random_units", "n_closers", "n_docstring_closers", "n_others", "modes": {mode: {"value"
+    (``unit``'s), "unit": {...loss_changes row...}, "random": {"<group>_delta": {"mean", "min", "max"}, ...}}}}``.
     """
     model = _check_model(model)
     H = model.hidden_size
@@ -154,11 +166,14 @@ def ablation_summary(model: CharModel, texts: Sequence[str], unit: int, *, clamp
     for mode, arr in values.items():
         interventions += [Intervention((u,), (float(arr[u]),), f"{mode}:{u}") for u in (unit, *random_units)]
     logps = clamped_log_probs(model, list(texts), interventions)
-    closers = [string_closers(text) for text in texts]
-    changes = loss_changes(np.concatenate(logps, axis=1), np.concatenate(closers))
-    n_close = int(np.concatenate(closers).sum())
+    closers = np.concatenate([string_closers(text) for text in texts])
+    docstring = np.concatenate([char_labels(text)["in_docstring"][1:] for text in texts])
+    groups = {"docstring_closers": closers & docstring, "other_closers": closers & ~docstring}
+    changes = loss_changes(np.concatenate(logps, axis=1), closers, groups)
+    n_close = int(closers.sum())
     out: dict[str, Any] = {"unit": int(unit), "random_units": random_units, "n_closers": n_close,
-                           "n_others": int(sum(c.size for c in closers)) - n_close, "modes": {}}
+                           "n_docstring_closers": int(groups["docstring_closers"].sum()),
+                           "n_others": int(closers.size) - n_close, "modes": {}}
     per_mode = 1 + len(random_units)
     for m, (mode, arr) in enumerate(values.items()):
         block = changes[m * per_mode:(m + 1) * per_mode]
@@ -168,6 +183,6 @@ def ablation_summary(model: CharModel, texts: Sequence[str], unit: int, *, clamp
             "unit": block[0],
             "random": {key: {"mean": float(np.mean([r[key] for r in rand])), "min": float(min(r[key] for r in rand)),
                              "max": float(max(r[key] for r in rand))}
-                       for key in ("closers_delta", "others_delta")},
+                       for key in block[0] if key.endswith("_delta")},
         }
     return out

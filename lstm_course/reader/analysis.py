@@ -25,7 +25,8 @@ def _read(path: str) -> str:
 
 def load_analysis(path: Path | str | None = None) -> dict[str, Any]:
     """The stored analysis (a fresh dict each call): keys ``ngram``, ``lstm_bits_per_char``, ``errors``,
-    ``trackers``, ``saturation``, ``ablation``, ``float_paths`` (see ``tools/reader_analysis.py``)."""
+    ``trackers``, ``extra_trackers``, ``saturation``, ``ablation``, ``check``, ``float_paths``
+    (see ``tools/reader_analysis.py``)."""
     p = ANALYSIS_PATH if path is None else Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"`path`: no analysis at {p}. Run `OMP_NUM_THREADS=1 python tools/reader_analysis.py` "
@@ -46,18 +47,18 @@ def headline(analysis: dict[str, Any] | None = None) -> dict[str, float]:
         for key in ("p_lstm", "p_ngram", "bits_lstm", "bits_ngram", "right_lstm", "right_ngram", "only_lstm",
                     "only_ngram"):
             h[f"errors.{row['category']}.{key}"] = row[key]
-    for row in a["trackers"]:
+    for row in [*a["trackers"], *a.get("extra_trackers", [])]:
         base = f"trackers.{row['property']}.{row['quantity']}"
         for key in ("unit", "abs_r", "untrained_abs_r", "probe_r2", "untrained_probe_r2", "probe_balanced_accuracy",
                     "untrained_probe_balanced_accuracy", "n_units_above_0.5"):
             if key in row:
                 h[f"{base}.{key}"] = row[key]
     for mode, d in a["ablation"]["modes"].items():
-        for key in ("closers_delta", "others_delta", "closers_before", "others_before"):
-            h[f"ablation.{mode}.unit.{key}"] = d["unit"][key]
-        for key in ("closers_delta", "others_delta"):
+        for key, v in d["unit"].items():
+            h[f"ablation.{mode}.unit.{key}"] = v
+        for key, stats in d["random"].items():
             for stat in ("mean", "min", "max"):
-                h[f"ablation.{mode}.random.{key}.{stat}"] = d["random"][key][stat]
+                h[f"ablation.{mode}.random.{key}.{stat}"] = stats[stat]
     for g, d in a["saturation"]["counts"].items():
         for key, v in d.items():
             h[f"saturation.{g}.{key}"] = v
@@ -80,7 +81,7 @@ def band(key: str, analysis: dict[str, Any] | None = None) -> float:
 def tracker_row(prop: str, quantity: str = "c_t", analysis: dict[str, Any] | None = None) -> dict[str, Any]:
     """The stored tracker-table row of ``prop`` (``"in_string"``, ``"column"``…) for ``quantity`` (c_t or h_t)."""
     a = load_analysis() if analysis is None else analysis
-    for row in a["trackers"]:
+    for row in [*a["trackers"], *a.get("extra_trackers", [])]:
         if row["property"] == prop and row["quantity"] == quantity:
             return dict(row)
     raise KeyError(f"no tracker row for `prop` {prop!r} and `quantity` {quantity!r}.")

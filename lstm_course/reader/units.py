@@ -19,8 +19,10 @@ character. For a property :math:`y` (``in_string``, ``in_comment`` as 0/1; ``bra
   rarely pushes a least-squares fit above 0.5).
 
 A **clean tracker** is one unit that carries the property: :math:`|r| \ge 0.7` for the best unit, and its
-:math:`r^2` at least half of the probe's :math:`R^2`. A **spread** property is decodable by the probe
-(:math:`R^2 \ge 0.5`) while the best unit explains less than half of that. Both verdicts are read against the
+:math:`r^2` at least half of the probe's :math:`R^2`; with :math:`0.5 \le |r| < 0.7` and the same condition the
+verdict is **one unit** (the unit holds what a linear read-out finds, but that is only part of the property).
+A **spread** property is decodable by the probe (:math:`R^2 \ge 0.4`) while the best unit explains less than
+half of that. Both verdicts are read against the
 untrained network, whose units already correlate with some properties (a unit that integrates its input
 grows with ``column`` without any training).
 """
@@ -53,6 +55,8 @@ PROPERTIES: dict[str, bool] = {
 }
 RIDGE = 1e-3
 CLEAN_R = 0.7
+ONE_UNIT_R = 0.5
+SPREAD_R2 = 0.4
 
 
 @dataclass
@@ -199,7 +203,7 @@ def probe_scores(data: HeldOut, quantity: str, properties: Sequence[str] = tuple
         probe = fit_ridge_probe(S[fit], y[fit], ridge)
         pred = probe.predict(S[~fit])
         row = {"r2": _r2(y[~fit], pred), "n_fit": int(fit.sum()), "n_score": int((~fit).sum())}
-        if PROPERTIES.get(prop, False):
+        if PROPERTIES.get(prop, False) or np.asarray(data.labels[prop]).dtype == bool:
             theta = _best_threshold(y[fit], probe.predict(S[fit]))  # chosen on the fitting half
             row["threshold"] = theta
             row["balanced_accuracy"] = _balanced_accuracy(y[~fit], pred, theta)
@@ -208,10 +212,19 @@ def probe_scores(data: HeldOut, quantity: str, properties: Sequence[str] = tuple
 
 
 def verdict(best_abs_r: float, probe_r2: float) -> str:
-    """``"clean"`` (one unit carries it), ``"spread"`` (the probe reads it, no single unit does) or ``"weak"``."""
-    if best_abs_r >= CLEAN_R and best_abs_r ** 2 >= 0.5 * probe_r2:
-        return "clean"
-    if probe_r2 >= 0.5 and best_abs_r ** 2 < 0.5 * probe_r2:
+    """How a property is held (thresholds of the module docstring):
+
+    ``"clean"``: one unit carries it, :math:`|r| \\ge 0.7` and :math:`r^2 \\ge R^2_{probe} / 2`;
+    ``"one unit"``: one unit carries what a linear read-out finds, :math:`0.5 \\le |r| < 0.7`, :math:`r^2 \\ge
+    R^2_{probe} / 2`, but it is only partly decodable; ``"spread"``: the probe reads it
+    (:math:`R^2_{probe} \\ge 0.4`) and no unit carries half of that; ``"weak"``: none of these.
+    """
+    if best_abs_r ** 2 >= 0.5 * probe_r2:
+        if best_abs_r >= CLEAN_R:
+            return "clean"
+        if best_abs_r >= ONE_UNIT_R:
+            return "one unit"
+    elif probe_r2 >= SPREAD_R2:
         return "spread"
     return "weak"
 
