@@ -39,8 +39,7 @@ TOLERANCE = 1e-5
 
 @lru_cache(maxsize=1)
 def _trained() -> Reader:
-    from lstm_course.reader.model import WEIGHTS_PATH  # DEV ONLY until the weights are shipped
-    return load_reader() if WEIGHTS_PATH.is_file() else Reader(build_model("lstm", 0))
+    return load_reader()
 
 
 def _heldout(n: int, skip: int = 0) -> str:

@@ -18,7 +18,7 @@ import labdriver
 import numpy as np
 import pytest
 
-from lstm_course.reader.model import Reader, build_model, load_reader
+from lstm_course.reader.model import Reader, load_reader
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,18 +29,10 @@ READER_CELL = f"""\
 from lstm_course.reader import load_reader
 from lstm_course.reader.page import reader_view
 reader_view(load_reader(), text={START!r}, units={{"unit seven": 7}}, quantity="c_t")"""
-_DEV_CELL = READER_CELL.replace("load_reader()", "Reader(build_model('lstm', 0))").replace(
-    "from lstm_course.reader import load_reader", "from lstm_course.reader.model import Reader, build_model")
 
 
 def _reader() -> Reader:
-    from lstm_course.reader.model import WEIGHTS_PATH  # DEV ONLY until the weights are shipped
-    return load_reader() if WEIGHTS_PATH.is_file() else Reader(build_model("lstm", 0))
-
-
-def _cell_code() -> str:
-    from lstm_course.reader.model import WEIGHTS_PATH  # DEV ONLY until the weights are shipped
-    return READER_CELL if WEIGHTS_PATH.is_file() else _DEV_CELL
+    return load_reader()
 
 
 def _root(page: Any, cell: Any) -> str:
@@ -96,7 +88,7 @@ def test_the_reader_runs_in_jupyterlab(browser: object, lab_server: object, arti
     nb.page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     try:
         nb.open()
-        result = nb.append_and_run(_cell_code())
+        result = nb.append_and_run(READER_CELL)
         assert not nb.errors(), nb.errors()
         sel = _root(nb.page, nb.cell(result["index"]))
         worst = _type_and_compare(nb.page, sel)
@@ -128,7 +120,7 @@ def test_the_reader_runs_in_notebook_7(browser: object, lab_server: object, arti
     path = "reader_notebook7.ipynb"
     (lab_server.root / path).write_text(json.dumps({
         "cells": [{"cell_type": "code", "execution_count": None, "id": "reader", "metadata": {}, "outputs": [],
-                   "source": _cell_code()}],
+                   "source": READER_CELL}],
         "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
         "nbformat": 4, "nbformat_minor": 5}))
     context = browser.new_context(viewport={"width": 1300, "height": 1000}, service_workers="block")

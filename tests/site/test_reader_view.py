@@ -12,6 +12,7 @@ Text is entered with Playwright's `fill` (as a paste) and `keyboard.type` (keyst
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
 import json
 import os
@@ -26,7 +27,7 @@ import pytest
 
 from lstm_course.reader import corpus
 from lstm_course.reader import page as rp
-from lstm_course.reader.model import Reader, build_model, load_reader
+from lstm_course.reader.model import Reader, load_reader
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,9 +43,9 @@ PASTE_MS = 1000
 STANDALONE_UNITS = {"a first unit": 7, "a second unit": 42}
 
 
+@functools.lru_cache(maxsize=1)
 def _reader() -> Reader:
-    from lstm_course.reader.model import WEIGHTS_PATH  # DEV ONLY until the weights are shipped
-    return load_reader() if WEIGHTS_PATH.is_file() else Reader(build_model("lstm", 0))
+    return load_reader()
 
 
 def _largest_c_units(c_t: Any, n: int) -> list[int]:
