@@ -268,7 +268,8 @@ export function mount(root, config) {
   const id = root.id || `rd-${Math.random().toString(36).slice(2, 10)}`;
   const model = buildModel(config.model);
   const trace = new Trace(model);
-  const state = { unit: config.unit, quantity: config.quantity, scale: 1, cur: -1 };
+  // cur: the character under the keyboard cursor in the coloured text; shown: the one the read-out describes
+  const state = { unit: config.unit, quantity: config.quantity, scale: 1, cur: -1, shown: -1 };
   root.replaceChildren();
   root.classList.add("rd");
   // JupyterLab's and Notebook 7's shortcuts (Enter, arrows, letters in command mode) stay out of the reader: its keys
@@ -396,16 +397,19 @@ export function mount(root, config) {
     }
     const s = trace.states[t];
     const values = QUANTITIES.map((q) => `${q.key} ${fmt(s[q.key][state.unit])}`).join(", ");
-    return `${charName(ch)}, character ${t + 1} of ${trace.chars.length} (line ${line}, column ${col}), unit `
+    return `${charName(ch)}, character ${t + 1} (line ${line}, column ${col}), unit `
       + `${state.unit}: ${values}`;
   }
 
+  /** The read-out (and, with `anchor`, the tooltip next to it) says character t's values; t = -1 clears them. */
   function show(t, anchor) {
     if (t < 0 || t >= trace.chars.length) {
+      state.shown = -1;
       readout.textContent = "";
       tip.hidden = true;
       return;
     }
+    state.shown = t;
     const text = describe(t);
     if (readout.textContent !== text) readout.textContent = text;
     if (!anchor) return;
@@ -442,6 +446,10 @@ export function mount(root, config) {
     if (from === chars.length && before === chars.length && root.dataset.chars) return; // nothing changed
     if (state.cur >= chars.length) state.cur = -1;
     render(from, false);
+    if (state.shown >= from) { // the character read out was run again: its values may have changed
+      tip.hidden = true;
+      show(state.shown < chars.length ? state.shown : -1);
+    }
     void view.offsetHeight; // the layout is part of the update's time
     const ms = performance.now() - t0;
     root.dataset.lastUpdateMs = ms.toFixed(3);
@@ -458,7 +466,7 @@ export function mount(root, config) {
     render(trace.chars.length, true);
     root.dataset.lastUpdateMs = (performance.now() - t0).toFixed(3);
     root.dataset.recomputed = "0";
-    if (state.cur >= 0) show(state.cur, tip.hidden ? null : view.children[state.cur]);
+    if (state.shown >= 0) show(state.shown, tip.hidden ? null : view.children[state.shown]);
   }
 
   // ---------------------------------------------------------------------------------------------- events
