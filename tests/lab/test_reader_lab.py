@@ -105,7 +105,8 @@ def test_the_reader_runs_in_jupyterlab(browser: object, lab_server: object, arti
         nb.page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', "
                          "{theme: 'JupyterLab Light'})")
         (artifacts / "reader_lab.json").write_text(json.dumps(
-            {"where": "JupyterLab", "largest_abs_difference": worst, "axe_violations": violations}, indent=1))
+            {"where": "JupyterLab", "largest_difference_over_max_1_abs": worst, "axe_violations": violations},
+            indent=1))
         assert violations == {"light": [], "dark": []}, violations
         assert not console, f"console errors in JupyterLab: {console}"
         assert not nb.page_errors, nb.page_errors
@@ -142,7 +143,7 @@ def test_the_reader_runs_in_notebook_7(browser: object, lab_server: object, arti
             .forEach((e) => e.classList.remove('jp-mod-outputsScrolled'))""")
         _screenshot(page, sel, artifacts / "reader_notebook7.png")
         (artifacts / "reader_notebook7.json").write_text(json.dumps(
-            {"where": "Notebook 7", "largest_abs_difference": worst}, indent=1))
+            {"where": "Notebook 7", "largest_difference_over_max_1_abs": worst}, indent=1))
         # Notebook 7 logs a few errors of its own on load, from its bundles under /static/; the reader's is inline.
         own = [m for m, stack in errors if "/static/" not in stack]
         assert not own, f"errors outside Notebook 7's own bundles: {own} (all: {errors})"
