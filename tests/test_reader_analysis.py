@@ -278,3 +278,18 @@ def test_shipped_analysis_reproduces_the_string_unit():
     r = pearson_by_unit(data.states["c_t"], data.labels["in_string"])
     assert int(np.argmax(np.abs(r))) == check["best_unit_on_file"]
     assert abs(abs(r[check["unit"]]) - check["abs_r"]) <= band + 1e-4
+
+
+def test_stored_analysis_reads_back_consistently():
+    from lstm_course.reader.analysis import band, headline, load_analysis, seed_table, tracker_row
+
+    a = load_analysis()
+    h = headline(a)
+    assert set(a["float_paths"]["headline"]) <= set(h)  # every measured spread names a quotable number
+    assert h["ngram.best.bits_per_char"] == min(r["bits_per_char"] for r in a["ngram"]["table"])
+    assert band("lstm_bits_per_char", a) < 1e-3
+    with pytest.raises(KeyError, match="headline"):
+        band("no such number", a)
+    first = seed_table(a)[0]
+    assert first["seed"] == a["seed"] and first["in_string_unit"] == tracker_row("in_string", "c_t", a)["unit"]
+    assert first["zero_closers_delta"] == a["ablation"]["modes"]["zero"]["unit"]["closers_delta"]

@@ -3,13 +3,17 @@
     OMP_NUM_THREADS=1 python tools/reader_analysis.py                    # -> lstm_course/data/reader/analysis.json
     OMP_NUM_THREADS=1 python tools/reader_analysis.py --out /tmp/a.json  # one float path, elsewhere
     python tools/reader_analysis.py --combine default.json compat.json avx2.json   # add the float-path spread
+    python tools/reader_analysis.py --seeds DIR/lstm_seed1.pt DIR/lstm_seed2.pt      # add other seeds (see below)
 
 What it computes (every module is in ``lstm_course/reader``): the n-gram baseline for n = 1..8 (``ngram``), the
 error analysis of the LSTM against the best n-gram (``errors``), the tracker table for the trained and the
 untrained reader (``units``), the ablation of the best in-string unit against 20 random units (``ablation``) and
 gate saturation (``saturation``). ``--combine`` reads the runs of one machine under different float paths
 (default, ``MKL_CBWR=COMPATIBLE``, ``MKL_CBWR=AVX2 ATEN_CPU_CAPABILITY=avx2``), writes the first run's numbers and,
-for each headline number, its spread (max - min) over the runs, to ``--out``.
+for each headline number, its spread (max - min) over the runs, to ``--out``. ``--seeds`` adds, for the LSTMs of
+other seeds (``tools/sweep_reader.py --models-dir DIR`` saves them; they are not shipped), the tracker table on c_t
+against each seed's own untrained start, its long-memory units and the zero ablation of its best in-string unit, under
+``"seeds"`` in the analysis at ``--out`` (a re-combine keeps that section).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lstm_course.reader import build_model, corpus_files, encode, load_reader  # noqa: E402
+from lstm_course.reader import CharLSTM, build_model, corpus_files, encode, load_reader  # noqa: E402
 from lstm_course.reader.ablation import ablation_summary  # noqa: E402
 from lstm_course.reader.analysis import headline  # noqa: E402
 from lstm_course.reader.errors import error_table  # noqa: E402
@@ -36,11 +40,12 @@ from lstm_course.reader.model import Reader, next_char_log_probs  # noqa: E402
 from lstm_course.reader.model import bits_per_char as lstm_bits_per_char  # noqa: E402
 from lstm_course.reader.ngram import bits_per_char, fit_kneser_ney  # noqa: E402
 from lstm_course.reader.saturation import gate_saturation, long_memory_units  # noqa: E402
-from lstm_course.reader.units import collect, pearson_by_unit, tracker_table  # noqa: E402
+from lstm_course.reader.units import PROPERTIES, collect, pearson_by_unit, tracker_table  # noqa: E402
 
 DEFAULT_OUT = ROOT / "lstm_course" / "data" / "reader" / "analysis.json"
 ORDERS = range(1, 9)
 N_RANDOM = 20
+PROPERTY_NAMES = tuple(PROPERTIES)
 #: Booleans beside the five properties: what a string unit might track instead (docstrings, comments too).
 EXTRA_PROPERTIES = ("string_or_comment", "in_docstring", "string_not_docstring", "after_def")
 
@@ -165,8 +170,34 @@ def combine(paths: list[Path]) -> dict[str, Any]:
                   "spread": max(h[k] for h in heads) - min(h[k] for h in heads)}
               for k in heads[0] if all(k in h for h in heads)}
     out = dict(runs[0])
+    if DEFAULT_OUT.is_file():  # keep the other seeds' section (added by --seeds) across a re-combine
+        previous = json.loads(DEFAULT_OUT.read_text(encoding="utf-8"))
+        if "seeds" in previous and "seeds" not in out:
+            out["seeds"] = previous["seeds"]
     out["float_paths"] = {"runs": [r["float_path"] for r in runs], "headline": _round(spread)}
     return out
+
+
+def seed_summary(weights: Path, seed: int) -> dict[str, Any]:
+    """The tracker table (c_t), long-memory units and the zero ablation of the best in-string unit for another
+    seed's LSTM (a state_dict from ``tools/sweep_reader.py --models-dir``), against its own untrained start."""
+    model = CharLSTM()
+    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    reader = Reader(model)
+    heldout = [t for _, t in corpus_files("heldout")]
+    trained = collect(reader.trace, heldout, quantities=("c_t", "f_t", "i_t", "o_t"))
+    untrained = collect(Reader(build_model("lstm", seed)).trace, heldout, quantities=("c_t", "f_t", "i_t", "o_t"))
+    for data in (trained, untrained):
+        data.labels["string_or_comment"] = data.labels["in_string"] | data.labels["in_comment"]
+    rows = tracker_table(trained, untrained, (*PROPERTY_NAMES, "string_or_comment"), ("c_t",))
+    long_memory = long_memory_units(gate_saturation(trained.states))
+    units = {r["property"]: r["unit"] for r in rows}
+    ablation = ablation_summary(model, heldout, units["in_string"], n_random=N_RANDOM, seed=0,
+                                clamp_values={"zero": 0.0})
+    return _round({"seed": seed, "weights": weights.name, "lstm_bits_per_char": lstm_bits_per_char(model, heldout),
+                   "trackers": rows, "long_memory_units": long_memory,
+                   "trackers_long_memory": {p: u in long_memory for p, u in units.items()},
+                   "ablation_zero": ablation})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,8 +206,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", type=Path, default=None, help="a reader state_dict (default: the shipped one)")
     parser.add_argument("--combine", type=Path, nargs="+", default=None,
                         help="runs of this script under different float paths, the first one the default path")
+    parser.add_argument("--seeds", type=Path, nargs="+", default=None,
+                        help="other seeds' LSTM state_dicts (lstm_seed<k>.pt from tools/sweep_reader.py --models-dir): "
+                             "add their tracker tables and ablations to the analysis at --out (which must exist)")
     args = parser.parse_args(argv)
-    if args.combine:
+    if args.seeds:
+        result = json.loads(args.out.read_text(encoding="utf-8"))
+        seeds = result.setdefault("seeds", {})
+        for path in args.seeds:
+            seed = int(path.stem.rsplit("seed", 1)[1])
+            seeds[str(seed)] = seed_summary(path, seed)
+            print(f"seed {seed}: done", flush=True)
+    elif args.combine:
         result = combine(args.combine)
     else:
         reader = load_reader(args.weights)

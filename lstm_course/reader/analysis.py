@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ANALYSIS_PATH", "band", "headline", "load_analysis", "tracker_row"]
+__all__ = ["ANALYSIS_PATH", "band", "headline", "load_analysis", "seed_table", "tracker_row"]
 
 ANALYSIS_PATH = Path(__file__).resolve().parent.parent / "data" / "reader" / "analysis.json"
 
@@ -85,3 +85,31 @@ def tracker_row(prop: str, quantity: str = "c_t", analysis: dict[str, Any] | Non
         if row["property"] == prop and row["quantity"] == quantity:
             return dict(row)
     raise KeyError(f"no tracker row for `prop` {prop!r} and `quantity` {quantity!r}.")
+
+
+def seed_table(analysis: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One row per seed (the shipped seed first, then those ``tools/reader_analysis.py --seeds`` added):
+    ``{"seed", "lstm_bits_per_char", "in_string_unit", "in_string_abs_r", "in_string_untrained_abs_r",
+    "string_or_comment_abs_r", "in_string_unit_long_memory", "zero_closers_delta", "zero_random_closers_delta_mean",
+    "zero_random_closers_delta_max", "zero_others_delta"}``."""
+    a = load_analysis() if analysis is None else analysis
+
+    def row(seed: int, bits: float, trackers: list[dict], long_memory: dict, zero: dict) -> dict[str, Any]:
+        by = {r["property"]: r for r in trackers if r["quantity"] == "c_t"}
+        return {"seed": seed, "lstm_bits_per_char": bits, "in_string_unit": by["in_string"]["unit"],
+                "in_string_abs_r": by["in_string"]["abs_r"],
+                "in_string_untrained_abs_r": by["in_string"]["untrained_abs_r"],
+                "string_or_comment_abs_r": by["string_or_comment"]["abs_r"],
+                "in_string_unit_long_memory": bool(long_memory["in_string"]),
+                "zero_closers_delta": zero["unit"]["closers_delta"],
+                "zero_random_closers_delta_mean": zero["random"]["closers_delta"]["mean"],
+                "zero_random_closers_delta_max": zero["random"]["closers_delta"]["max"],
+                "zero_others_delta": zero["unit"]["others_delta"]}
+
+    rows = [row(a["seed"], a["lstm_bits_per_char"], [*a["trackers"], *a.get("extra_trackers", [])],
+                a["saturation"]["trackers_long_memory"], a["ablation"]["modes"]["zero"])]
+    for key in sorted(a.get("seeds", {}), key=int):
+        s = a["seeds"][key]
+        rows.append(row(int(key), s["lstm_bits_per_char"], s["trackers"], s["trackers_long_memory"],
+                        s["ablation_zero"]["modes"]["zero"]))
+    return rows
