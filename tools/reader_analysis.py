@@ -13,7 +13,8 @@ gate saturation (``saturation``). ``--combine`` reads the runs of one machine un
 for each headline number, its spread (max - min) over the runs, to ``--out``. ``--seeds`` adds, for the LSTMs of
 other seeds (``tools/sweep_reader.py --models-dir DIR`` saves them; they are not shipped), the tracker table on c_t
 against each seed's own untrained start, its long-memory units and the zero ablation of its best in-string unit, under
-``"seeds"`` in the analysis at ``--out`` (a re-combine keeps that section).
+``"seeds"`` in the analysis at ``--out``; ``--scan`` zeroes every unit of the shipped reader in turn and ranks them
+by the loss they add on closing quotes (``"scan"``). A re-combine keeps both sections.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lstm_course.reader import CharLSTM, build_model, corpus_files, encode, load_reader  # noqa: E402
-from lstm_course.reader.ablation import ablation_summary  # noqa: E402
+from lstm_course.reader.ablation import (  # noqa: E402
+    Intervention,
+    ablation_summary,
+    clamped_log_probs,
+    loss_changes,
+    string_closers,
+)
 from lstm_course.reader.analysis import headline  # noqa: E402
 from lstm_course.reader.errors import error_table  # noqa: E402
 from lstm_course.reader.model import Reader, next_char_log_probs  # noqa: E402
@@ -172,8 +179,9 @@ def combine(paths: list[Path]) -> dict[str, Any]:
     out = dict(runs[0])
     if DEFAULT_OUT.is_file():  # keep the other seeds' section (added by --seeds) across a re-combine
         previous = json.loads(DEFAULT_OUT.read_text(encoding="utf-8"))
-        if "seeds" in previous and "seeds" not in out:
-            out["seeds"] = previous["seeds"]
+        for key in ("seeds", "scan"):
+            if key in previous and key not in out:
+                out[key] = previous[key]
     out["float_paths"] = {"runs": [r["float_path"] for r in runs], "headline": _round(spread)}
     return out
 
@@ -194,10 +202,40 @@ def seed_summary(weights: Path, seed: int) -> dict[str, Any]:
     units = {r["property"]: r["unit"] for r in rows}
     ablation = ablation_summary(model, heldout, units["in_string"], n_random=N_RANDOM, seed=0,
                                 clamp_values={"zero": 0.0})
+    zero = ablation["modes"]["zero"]
+    k = int(np.argmax(zero["random_closers_delta"]))  # the random unit whose zeroing hurts closing quotes most
+    worst = ablation["random_units"][k]
+    c = trained.states["c_t"][:, worst]
+    ablation["most_harmful_random"] = {
+        "unit": worst, "closers_delta": zero["random_closers_delta"][k],
+        "abs_r": {p: abs(float(pearson_by_unit(c[:, None], trained.labels[p])[0]))
+                  for p in ("in_string", "in_comment", "string_or_comment")},
+        "long_memory": worst in long_memory}
     return _round({"seed": seed, "weights": weights.name, "lstm_bits_per_char": lstm_bits_per_char(model, heldout),
                    "trackers": rows, "long_memory_units": long_memory,
                    "trackers_long_memory": {p: u in long_memory for p, u in units.items()},
                    "ablation_zero": ablation})
+
+
+def scan_section(reader: Reader, unit: int) -> dict[str, Any]:
+    """Zero each unit's c_t in turn (all H of them) and rank the units by the loss they add on closing quotes."""
+    model = reader.model
+    heldout = [t for _, t in corpus_files("heldout")]
+    H = model.hidden_size
+    logps = clamped_log_probs(model, heldout, [Intervention((u,), (0.0,), f"zero:{u}") for u in range(H)])
+    closers = np.concatenate([string_closers(t) for t in heldout])
+    rows = loss_changes(np.concatenate(logps, axis=1), closers)
+    closers_delta = np.array([r["closers_delta"] for r in rows])
+    others_delta = np.array([r["others_delta"] for r in rows])
+    data = collect(reader.trace, heldout, quantities=("c_t",))
+    r_string = pearson_by_unit(data.states["c_t"], data.labels["in_string"])
+    order = np.argsort(-closers_delta)
+    rank = int(np.flatnonzero(order == unit)[0]) + 1
+    return _round({"unit": unit, "rank_of_unit": rank, "closers_delta": closers_delta, "others_delta": others_delta,
+                   "top": [{"unit": int(u), "closers_delta": float(closers_delta[u]),
+                            "others_delta": float(others_delta[u]), "abs_r_in_string": float(abs(r_string[u]))}
+                           for u in order[:5]],
+                   "median_closers_delta": float(np.median(closers_delta))})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,8 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=Path, nargs="+", default=None,
                         help="other seeds' LSTM state_dicts (lstm_seed<k>.pt from tools/sweep_reader.py --models-dir): "
                              "add their tracker tables and ablations to the analysis at --out (which must exist)")
+    parser.add_argument("--scan", action="store_true",
+                        help="zero every unit in turn and rank them by the loss added on closing quotes; adds 'scan' "
+                             "to the analysis at --out (which must exist)")
     args = parser.parse_args(argv)
-    if args.seeds:
+    if args.scan:
+        result = json.loads(args.out.read_text(encoding="utf-8"))
+        result["scan"] = scan_section(load_reader(args.weights), int(result["ablation"]["unit"]))
+    elif args.seeds:
         result = json.loads(args.out.read_text(encoding="utf-8"))
         seeds = result.setdefault("seeds", {})
         for path in args.seeds:

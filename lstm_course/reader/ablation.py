@@ -147,7 +147,8 @@ def ablation_summary(model: CharModel, texts: Sequence[str], unit: int, *, clamp
     The closing quotes are also split into those of docstrings and of the other strings (groups
     ``docstring_closers`` and ``other_closers`` of :func:`loss_changes`).
     Returns ``{"unit", "random_units", "n_closers", "n_docstring_closers", "n_others", "modes": {mode: {"value"
-    (``unit``'s), "unit": {...loss_changes row...}, "random": {"<group>_delta": {"mean", "min", "max"}, ...}}}}``.
+    (``unit``'s), "unit": {...loss_changes row...}, "random": {"<group>_delta": {"mean", "min", "max"}, ...},
+    "random_closers_delta": [one per random unit]}}}``.
     """
     model = _check_model(model)
     H = model.hidden_size
@@ -184,5 +185,6 @@ def ablation_summary(model: CharModel, texts: Sequence[str], unit: int, *, clamp
             "random": {key: {"mean": float(np.mean([r[key] for r in rand])), "min": float(min(r[key] for r in rand)),
                              "max": float(max(r[key] for r in rand))}
                        for key in block[0] if key.endswith("_delta")},
+            "random_closers_delta": [r["closers_delta"] for r in rand],  # in the order of "random_units"
         }
     return out
