@@ -91,7 +91,9 @@ def seed_table(analysis: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One row per seed (the shipped seed first, then those ``tools/reader_analysis.py --seeds`` added):
     ``{"seed", "lstm_bits_per_char", "in_string_unit", "in_string_abs_r", "in_string_untrained_abs_r",
     "string_or_comment_abs_r", "in_string_unit_long_memory", "zero_closers_delta", "zero_random_closers_delta_mean",
-    "zero_random_closers_delta_max", "zero_others_delta"}``."""
+    "zero_random_closers_delta_max", "zero_others_delta"}``, and for the added seeds the random unit whose zeroing
+    hurt the closing quotes most: ``"most_harmful_random_unit", "most_harmful_closers_delta",
+    "most_harmful_abs_r_in_string"``."""
     a = load_analysis() if analysis is None else analysis
 
     def row(seed: int, bits: float, trackers: list[dict], long_memory: dict, zero: dict) -> dict[str, Any]:
@@ -112,4 +114,9 @@ def seed_table(analysis: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         s = a["seeds"][key]
         rows.append(row(int(key), s["lstm_bits_per_char"], s["trackers"], s["trackers_long_memory"],
                         s["ablation_zero"]["modes"]["zero"]))
+        worst = s["ablation_zero"].get("most_harmful_random")
+        if worst:
+            rows[-1] |= {"most_harmful_random_unit": worst["unit"],
+                         "most_harmful_closers_delta": worst["closers_delta"],
+                         "most_harmful_abs_r_in_string": worst["abs_r"]["in_string"]}
     return rows
