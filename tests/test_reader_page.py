@@ -262,7 +262,6 @@ def test_the_linker_refuses_what_it_cannot_link(monkeypatch: pytest.MonkeyPatch)
     ({"text": "x" * 20_001}, ValueError, "at most 20000"),
     ({"units": [3]}, TypeError, "`units` must be a dict"),
     ({"units": {"string": 128}}, ValueError, r"from 0 to 127 \(the model has H = 128\)"),
-    ({"units": {"a": 3, "b": 3}}, ValueError, "names unit 3 twice"),
     ({"unit": "string"}, ValueError, "is not a name of `units`"),
     ({"unit": -1}, ValueError, "`unit` must be an index from 0 to 127"),
     ({"quantity": "g_t"}, ValueError, "`quantity` must be one of"),
@@ -273,6 +272,13 @@ def test_the_linker_refuses_what_it_cannot_link(monkeypatch: pytest.MonkeyPatch)
 def test_bad_arguments_name_the_fix(kwargs: dict, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         rp.reader_view(_trained(), **kwargs)
+
+
+def test_names_of_one_unit_are_joined() -> None:
+    view = rp.reader_view(_trained(), "x", units={"inside a string": 10, "bracket depth": 57, "inside a comment": 10},
+                          unit="inside a comment")
+    assert view.config["units"] == [["inside a string and inside a comment", 10], ["bracket depth", 57]]
+    assert view.config["unit"] == 10
 
 
 def test_only_the_lstm_reader_is_accepted() -> None:

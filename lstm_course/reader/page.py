@@ -256,18 +256,15 @@ def _check_units(units: Mapping[str, int] | None, H: int) -> list[list[Any]]:
     if not isinstance(units, Mapping):
         raise TypeError(f"`units` must be a dict of name -> unit index, like {{'inside a string': 17}}; got "
                         f"{type(units).__name__}.")
-    out, seen = [], set()
+    names: dict[int, list[str]] = {}  # unit -> its names, in the order given (one unit may track two properties)
     for name, u in units.items():
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"`units` names must be non-empty strings; got {name!r}.")
         if isinstance(u, bool) or not isinstance(u, (int, np.integer)) or not 0 <= int(u) < H:
             raise ValueError(f"`units[{name!r}]` must be a unit index from 0 to {H - 1} (the model has H = {H}); "
                              f"got {u!r}.")
-        if int(u) in seen:
-            raise ValueError(f"`units` names unit {int(u)} twice; give each unit one name.")
-        seen.add(int(u))
-        out.append([name, int(u)])
-    return out
+        names.setdefault(int(u), []).append(name.strip())
+    return [[" and ".join(n), u] for u, n in names.items()]
 
 
 def reader_view(
@@ -288,7 +285,8 @@ def reader_view(
 
     ``reader``: a ``Reader`` of :mod:`lstm_course.reader` (``load_reader()``) or its ``CharLSTM``.
     ``text``: what the text area holds at first (default: a short function). ``units``: named units listed first,
-    ``{"inside a string": 17, ...}`` (indices ``0..H-1``). ``unit``: the unit shown first, an index or a name of
+    ``{"inside a string": 17, ...}`` (indices ``0..H-1``; names of one unit are joined: "inside a string and inside a
+    comment"). ``unit``: the unit shown first, an index or a name of
     ``units`` (default: the first named unit, else 0). ``quantity``: one of :data:`QUANTITIES`.
     ``temperature`` (0.1 to 2), ``seed`` and ``sample_length`` (1 to 2000): the sampler's start settings.
     Returns a :class:`ReaderView`; display it (last line of a cell). It embeds the weights (about 0.7 MB): show
@@ -306,7 +304,7 @@ def reader_view(
     if unit is None:
         unit = named[0][1] if named else 0
     elif isinstance(unit, str):
-        names = {n: u for n, u in named}
+        names = {n.strip(): int(u) for n, u in (units or {}).items()}
         if unit not in names:
             raise ValueError(f"`unit` {unit!r} is not a name of `units` ({list(names)}); give a name from there or "
                              f"an index from 0 to {H - 1}.")

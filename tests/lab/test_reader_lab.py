@@ -18,6 +18,7 @@ import labdriver
 import numpy as np
 import pytest
 
+from lstm_course.reader.analysis import tracker_row
 from lstm_course.reader.model import Reader, load_reader
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,8 +28,13 @@ START = "def area(r):\n    return 3.14159 * r ** 2\n"
 TYPED = "print(area(2), 'done')  # a comment\n"
 READER_CELL = f"""\
 from lstm_course.reader import load_reader
+from lstm_course.reader.analysis import tracker_row
 from lstm_course.reader.page import reader_view
-reader_view(load_reader(), text={START!r}, units={{"unit seven": 7}}, quantity="c_t")"""
+units = {{"inside a string": tracker_row("in_string")["unit"], "bracket depth": tracker_row("bracket_depth")["unit"]}}
+reader_view(load_reader(), text={START!r}, units=units, unit="inside a string", quantity="c_t")"""
+
+
+STRING_UNIT = int(tracker_row("in_string")["unit"])
 
 
 def _reader() -> Reader:
@@ -41,7 +47,8 @@ def _root(page: Any, cell: Any) -> str:
 
 
 def _type_and_compare(page: Any, sel: str) -> float:
-    """Type `TYPED` at the end of the text area; every character's c_t and i_t of unit 7 against Reader.trace."""
+    """Type `TYPED` at the end of the text area; every character's c_t and i_t of the string unit (shown first)
+    against Reader.trace."""
     area = page.locator(f"{sel} textarea[data-reader-input]")
     area.focus()
     page.keyboard.press("Control+End")
@@ -50,13 +57,14 @@ def _type_and_compare(page: Any, sel: str) -> float:
     assert area.input_value() == text
     assert page.get_attribute(sel, "data-chars") == str(len(text)) and page.get_attribute(sel, "data-recomputed") == "1"
     want = _reader().trace(text)
+    assert page.locator(f"{sel} select[data-reader-unit]").input_value() == str(STRING_UNIT)
     worst = 0.0
     for q in ("c_t", "i_t"):
         page.locator(f"{sel} select[data-reader-quantity]").select_option(q)
         got = np.array(page.evaluate("(sel) => Array.from(document.querySelectorAll(sel + ' [data-char-index]'))"
                                      ".map((e) => Number(e.dataset.value))", sel))
         assert got.shape == (len(text),), got.shape
-        ref = want[q][:, 7].double().numpy()
+        ref = want[q][:, STRING_UNIT].double().numpy()
         worst = max(worst, float((np.abs(got - ref) / np.maximum(1.0, np.abs(ref))).max()))
     assert worst <= TOLERANCE, f"the reader differs from Reader.trace by {worst} (over max(1, |value|))"
     return worst

@@ -27,6 +27,7 @@ import pytest
 
 from lstm_course.reader import corpus
 from lstm_course.reader import page as rp
+from lstm_course.reader.analysis import tracker_row
 from lstm_course.reader.model import Reader, load_reader
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -40,7 +41,13 @@ TOLERANCE = 1e-5
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 KEYSTROKE_MS = 100
 PASTE_MS = 1000
-STANDALONE_UNITS = {"a first unit": 7, "a second unit": 42}
+#: The chapter's five properties, as the page names their best c_t units (the stored analysis' tracker table).
+PROPERTIES = {"in_string": "inside a string", "in_comment": "inside a comment", "bracket_depth": "bracket depth",
+              "indent_level": "indentation level", "column": "column"}
+
+
+def _trackers() -> dict[str, int]:
+    return {label: int(tracker_row(p, "c_t")["unit"]) for p, label in PROPERTIES.items()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,7 +79,7 @@ def reader_html(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     if _chapter_listed():
         return request.getfixturevalue("site_dir") / CHAPTER
     folder = tmp_path_factory.mktemp("reader_page")
-    view = rp.reader_view(_reader(), units=STANDALONE_UNITS, title="The code reader")
+    view = rp.reader_view(_reader(), units=_trackers(), title="The code reader")
     (folder / "index.html").write_text("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
                                        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
                                        "<title>The code reader</title></head><body><main><h1>The code reader</h1>"
