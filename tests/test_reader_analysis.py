@@ -293,3 +293,9 @@ def test_stored_analysis_reads_back_consistently():
     first = seed_table(a)[0]
     assert first["seed"] == a["seed"] and first["in_string_unit"] == tracker_row("in_string", "c_t", a)["unit"]
     assert first["zero_closers_delta"] == a["ablation"]["modes"]["zero"]["unit"]["closers_delta"]
+    if "scan" in a:  # the scan (every unit zeroed in one batch) and the ablation (21 units) agree on the unit
+        unit = a["ablation"]["unit"]
+        assert a["scan"]["closers_delta"][unit] == pytest.approx(first["zero_closers_delta"], abs=1e-5)
+        for u, d in zip(a["ablation"]["random_units"], a["ablation"]["modes"]["zero"].get("random_closers_delta", []),
+                        strict=False):
+            assert a["scan"]["closers_delta"][u] == pytest.approx(d, abs=1e-5)
