@@ -72,10 +72,16 @@ def plot_saturation(saturation: Mapping[str, Mapping[str, np.ndarray]], *, highl
         ax.set_facecolor(FACE)
         ax.plot([0, 1], [1, 0], color="#c4c4c4", lw=1, zorder=0)  # always saturated
         ax.scatter(left, right, s=14, color=_GATE_COLOURS[g], alpha=0.6, linewidths=0)
-        for j in highlight.values():
+        placed: list[tuple[float, float]] = []
+        for j in sorted(highlight.values(), key=lambda u: -right[u]):
             ax.scatter([left[j]], [right[j]], s=60, facecolors="none", edgecolors=INK, linewidths=1.2)
-            ax.annotate(f"{j}", (left[j], right[j]), xytext=(4, 3), textcoords="offset points", fontsize=11,
-                        color=INK)
+            x = min(left[j] + 0.05, 0.9)
+            # the nearest height (0, then ±0.08, ±0.16, …) where the label clears those already placed
+            y = next((right[j] + d for d in (0.08 * ((k + 1) // 2) * (-1) ** k for k in range(12))
+                      if not any(abs(x - px) < 0.15 and abs(right[j] + d - py) < 0.075 for px, py in placed)),
+                     right[j])
+            placed.append((x, y))
+            ax.text(x, y, f"{j}", fontsize=11, color=INK, va="center", ha="left")
         ax.set_title(SYMBOLS[g], fontsize=13)
         ax.set_xlim(-0.03, 1.03)
         ax.set_ylim(-0.03, 1.03)
