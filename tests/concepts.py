@@ -60,6 +60,12 @@ CONCEPTS: dict[str, dict[str, list[str]]] = {
         "bidirectional": [r"\bbidirectional\b", r"\bbi-directional\b"],
         "packed sequences": [r"\bpack(?:ed)?_(?:padded_)?sequence\b", r"\bpacked sequences?\b"],
     },
+    "book/11_reading_code": {
+        "bits per character": [r"\bbits per character\b", r"\bbits/char\b"],
+        "n-gram": [r"\bn-grams?\b"],
+        "sampling temperature": [r"\btemperatures?\b"],
+        "ablation": [r"\bablat(?:e|es|ed|ion|ions|ing)\b"],
+    },
 }
 
 

@@ -34,7 +34,7 @@ KINDS: tuple[str, ...] = ("code", "choice", "design", "debug", "predict")
 
 #: Exercise topics, in the order of the chapters.
 TOPICS: tuple[str, ...] = ("forget_gate", "input_gate", "cell_update", "output_gate", "whole_cell",
-                           "backward", "gradient_flow", "training", "variants", "practice")
+                           "backward", "gradient_flow", "training", "variants", "practice", "reading_code")
 
 
 def get_exercise(topic: str) -> Exercise:

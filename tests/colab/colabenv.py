@@ -28,6 +28,7 @@ TRAINING_CHAPTERS = (
     "08_training",
     "09_variants",
     "10_practice",
+    "11_reading_code",
 )
 #: The tests of the stored sweeps, run once more under every float path.
 SWEEP_TESTS = ("tests/test_conditions.py", "tests/test_variant_sweep.py")

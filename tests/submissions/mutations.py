@@ -233,6 +233,22 @@ MUTATIONS: tuple[Mutation, ...] = (
     M("pr-shape-batch-first", "practice", "q1", "q1_answer", "(3, 30, 32)", "(30, 3, 32)", "batch_first ignored"),
     M("pr-hn-directions", "practice", "q2", "q2_answer", "(4, 3, 16)", "(2, 3, 16)", "directions not counted"),
     M("pr-hn-concatenated", "practice", "q2", "q2_answer", "(4, 3, 16)", "(2, 3, 32)", "directions concatenated"),
+    # reading code: the correlation of every unit, the unit that tracks docstrings, two units on a line
+    M("rc-not-centred", "reading_code", "q1", "unit_correlations", "v = values.double() - values.double().mean(0)",
+      "v = values.double()", "not centred (the cosine of the raw values)",
+      more=(("y = target.double() - target.double().mean()", "y = target.double()"),)),
+    M("rc-covariance", "reading_code", "q1", "unit_correlations",
+      "r = (y @ v) / torch.where(den > 0, den, torch.ones_like(den))", "r = (y @ v) / len(y)",
+      "covariance, not correlation"),
+    M("rc-absolute", "reading_code", "q1", "unit_correlations", "return torch.where(den > 0, r, torch.zeros_like(r))",
+      "return torch.where(den > 0, r, torch.zeros_like(r)).abs()", "absolute value taken"),
+    M("rc-string-unit", "reading_code", "q2", "q2_answer", "q2_answer = 57", "q2_answer = 10",
+      "tracks a correlated property"),
+    M("rc-untrained-unit", "reading_code", "q2", "q2_answer", "q2_answer = 57", "q2_answer = 76",
+      "the untrained network's best unit"),
+    M("rc-no-unit", "reading_code", "q2", "q2_answer", "q2_answer = 57", "q2_answer = 128", "no such unit"),
+    M("rc-q3", "reading_code", "q3", "q3_answer", '"c"', '"a"', "chose a"),
+    M("rc-q4", "reading_code", "q4", "q4_answer", '"b"', '"a"', "chose a"),
 )
 
 
