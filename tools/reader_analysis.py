@@ -14,7 +14,8 @@ for each headline number, its spread (max - min) over the runs, to ``--out``. ``
 other seeds (``tools/sweep_reader.py --models-dir DIR`` saves them; they are not shipped), the tracker table on c_t
 against each seed's own untrained start, its long-memory units and the zero ablation of its best in-string unit, under
 ``"seeds"`` in the analysis at ``--out``; ``--scan`` zeroes every unit of the shipped reader in turn and ranks them
-by the loss they add on closing quotes (``"scan"``). A re-combine keeps both sections.
+by the loss they add on closing quotes (``"scan"``; with ``--weights DIR/lstm_seed<k>.pt`` of a seed already added,
+under that seed). A re-combine keeps both sections.
 """
 
 from __future__ import annotations
@@ -253,7 +254,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.scan:
         result = json.loads(args.out.read_text(encoding="utf-8"))
-        result["scan"] = scan_section(load_reader(args.weights), int(result["ablation"]["unit"]))
+        name = args.weights.stem if args.weights else ""
+        if name.startswith("lstm_seed") and name[len("lstm_seed"):] in result.get("seeds", {}):
+            key = name[len("lstm_seed"):]  # another seed's model: its scan goes with its summary
+            model = CharLSTM()
+            model.load_state_dict(torch.load(args.weights, map_location="cpu", weights_only=True))
+            unit = next(r["unit"] for r in result["seeds"][key]["trackers"] if r["property"] == "in_string")
+            result["seeds"][key]["scan"] = scan_section(Reader(model), int(unit))
+        else:
+            result["scan"] = scan_section(load_reader(args.weights), int(result["ablation"]["unit"]))
     elif args.seeds:
         result = json.loads(args.out.read_text(encoding="utf-8"))
         seeds = result.setdefault("seeds", {})

@@ -93,7 +93,9 @@ def seed_table(analysis: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     "string_or_comment_abs_r", "in_string_unit_long_memory", "zero_closers_delta", "zero_random_closers_delta_mean",
     "zero_random_closers_delta_max", "zero_others_delta"}``, and for the added seeds the random unit whose zeroing
     hurt the closing quotes most: ``"most_harmful_random_unit", "most_harmful_closers_delta",
-    "most_harmful_abs_r_in_string"``."""
+    "most_harmful_abs_r_in_string"``; where every unit was zeroed in turn (``--scan``), the in-string unit's rank
+    and the most harmful unit: ``"scan_rank_of_in_string_unit", "scan_top_unit", "scan_top_closers_delta",
+    "scan_top_abs_r_in_string", "scan_median_closers_delta"``."""
     a = load_analysis() if analysis is None else analysis
 
     def row(seed: int, bits: float, trackers: list[dict], long_memory: dict, zero: dict) -> dict[str, Any]:
@@ -108,12 +110,21 @@ def seed_table(analysis: dict[str, Any] | None = None) -> list[dict[str, Any]]:
                 "zero_random_closers_delta_max": zero["random"]["closers_delta"]["max"],
                 "zero_others_delta": zero["unit"]["others_delta"]}
 
-    rows = [row(a["seed"], a["lstm_bits_per_char"], [*a["trackers"], *a.get("extra_trackers", [])],
-                a["saturation"]["trackers_long_memory"], a["ablation"]["modes"]["zero"])]
+    def scanned(r: dict[str, Any], scan: dict[str, Any] | None) -> dict[str, Any]:
+        if scan:
+            top = scan["top"][0]
+            r |= {"scan_rank_of_in_string_unit": scan["rank_of_unit"], "scan_top_unit": top["unit"],
+                  "scan_top_closers_delta": top["closers_delta"], "scan_top_abs_r_in_string": top["abs_r_in_string"],
+                  "scan_median_closers_delta": scan["median_closers_delta"]}
+        return r
+
+    rows = [scanned(row(a["seed"], a["lstm_bits_per_char"], [*a["trackers"], *a.get("extra_trackers", [])],
+                        a["saturation"]["trackers_long_memory"], a["ablation"]["modes"]["zero"]), a.get("scan"))]
     for key in sorted(a.get("seeds", {}), key=int):
         s = a["seeds"][key]
         rows.append(row(int(key), s["lstm_bits_per_char"], s["trackers"], s["trackers_long_memory"],
                         s["ablation_zero"]["modes"]["zero"]))
+        scanned(rows[-1], s.get("scan"))
         worst = s["ablation_zero"].get("most_harmful_random")
         if worst:
             rows[-1] |= {"most_harmful_random_unit": worst["unit"],
