@@ -23,6 +23,7 @@ from lstm_course.reader import (
     CharLSTM,
     Reader,
     TrainSettings,
+    bits_per_char,
     build_model,
     char_labels,
     corpus_files,
@@ -30,6 +31,7 @@ from lstm_course.reader import (
     decode,
     encode,
     load_reader,
+    load_sweep,
     next_char_log_probs,
     train_model,
 )
@@ -299,3 +301,30 @@ def test_training_follows_the_shipped_loss_curve():
     got, shipped = windows(short["loss"]), windows(log["loss"][:STEPS])
     assert np.abs(got - shipped).max() <= BAND, (got.round(4).tolist(), shipped.round(4).tolist())
     assert got[0] - got[-1] > 0.8  # it learns: from about ln 97 = 4.57 towards 3
+
+
+# ----- the sweep (tools/sweep_reader.py) --------------------------------------------------------------------
+
+
+def test_sweep_is_the_shipped_settings_and_reader():
+    record = load_sweep()
+    cells = record["cells"]
+    assert sorted((c["kind"], c["seed"]) for c in cells) == sorted((k, s) for k in KINDS for s in (0, 1, 2))
+    assert record["settings"] == TrainSettings().__dict__
+    counts = {kind: count_parameters(build_model(kind, 0)) for kind in KINDS}
+    for c in cells:
+        assert c["parameters"] == counts[c["kind"]] and c["steps"] == TrainSettings().steps
+        assert 1.0 < c["heldout_bits_per_char"] < np.log2(len(VOCAB))
+    log = load_reader().log
+    lstm0 = next(c for c in cells if (c["kind"], c["seed"]) == ("lstm", 0))  # the shipped reader IS this cell
+    assert lstm0["heldout_bits_per_char"] == log["heldout_bits_per_char"]
+    assert lstm0["final_train_loss"] == round(sum(log["loss"][-100:]) / 100, 5)
+    assert load_sweep()["bits_per_char"]["lstm"][0] == lstm0["heldout_bits_per_char"]
+
+
+@pytest.mark.slow
+def test_shipped_held_out_score_holds_here():
+    """The held-out bits/char in the log, recomputed from the shipped weights on this machine's float path."""
+    reader = load_reader()
+    got = bits_per_char(reader.model, [t for _, t in corpus_files("heldout")])
+    assert got == pytest.approx(reader.log["heldout_bits_per_char"], abs=1e-4)
