@@ -299,3 +299,10 @@ def test_stored_analysis_reads_back_consistently():
         for u, d in zip(a["ablation"]["random_units"], a["ablation"]["modes"]["zero"].get("random_closers_delta", []),
                         strict=False):
             assert a["scan"]["closers_delta"][u] == pytest.approx(d, abs=1e-5)
+    for key, other in a.get("seeds", {}).items():  # the other seeds' scans against their ablations
+        if "scan" in other:
+            zero = other["ablation_zero"]["modes"]["zero"]
+            assert other["scan"]["closers_delta"][other["ablation_zero"]["unit"]] == pytest.approx(
+                zero["unit"]["closers_delta"], abs=1e-5), key
+            for u, d in zip(other["ablation_zero"]["random_units"], zero["random_closers_delta"], strict=True):
+                assert other["scan"]["closers_delta"][u] == pytest.approx(d, abs=1e-5), (key, u)
