@@ -123,8 +123,13 @@ class GRU(StackedRecurrent):
         bidirectional: bool = False,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
+        *,
+        proj_size: int | None = None,
     ) -> None:
         super().__init__()
+        if proj_size is not None:  # as torch.nn.GRU: the argument itself is refused, even 0
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU: a GRU's h_t is its "
+                             "whole state and is not projected; drop `proj_size` (or use lstm_course.LSTM).")
         self._set_arguments("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                             bidirectional, 0, dtype)
         self._register_layers(3, {"device": device, "dtype": dtype})  # rows r, z, n

@@ -217,3 +217,13 @@ def test_bad_arguments_name_the_fix():
     with pytest.raises(ValueError, match="`input` contains NaN"):
         ours(x, check_finite=True)
     assert "num_layers=2" in repr(ours)
+
+
+@pytest.mark.parametrize("proj_size", [0, 2])
+def test_proj_size_is_refused_with_torchs_error(proj_size: int) -> None:
+    """torch.nn.GRU refuses the argument itself (even 0) with a ValueError; so does ours, naming the fix."""
+    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM") as theirs:
+        torch.nn.GRU(3, 4, proj_size=proj_size)
+    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU") as ours:
+        GRU(3, 4, proj_size=proj_size)
+    assert type(ours.value) is type(theirs.value) and "drop `proj_size`" in str(ours.value)
