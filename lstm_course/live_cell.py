@@ -32,7 +32,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -252,6 +252,35 @@ def _read_static(fname: str) -> str:
     return resources.files("lstm_course").joinpath("static", fname).read_text(encoding="utf-8")
 
 
+def link_static_modules(files: Sequence[str], read: Callable[[str], str], module_var: Callable[[str], str],
+                        linker: str) -> list[str]:
+    """``files`` (names in ``static/``, each importing only earlier ones) as one ``const <module_var(f)> =
+    (function () { ... return { exports }; })();`` statement each, for a classic script.
+
+    ``import { a, b } from "./m.js";`` becomes ``const { a, b } = <module_var("m.js")>;`` and ``export function a``
+    becomes ``function a``; any other line starting with ``import``/``export`` raises ``ValueError`` naming
+    ``linker``. ``read(fname)`` gives a file's text.
+    """
+    linked = []
+    for fname in files:
+        body, names = [], []
+        for n, line in enumerate(read(fname).splitlines(), 1):
+            if m := _IMPORT.match(line):
+                if m[2] not in files[: files.index(fname)]:
+                    raise ValueError(f"static/{fname}:{n} imports {m[2]}, which is not linked before it ({files}).")
+                line = f"const {{{m[1]}}} = {module_var(m[2])};"
+            elif m := _EXPORT.match(line):
+                names.append(m[1])
+                line = line.removeprefix("export ")
+            elif re.match(r"^\s*(import|export)\b", line):
+                raise ValueError(f"static/{fname}:{n}: only `import {{ … }} from \"./x.js\";` and `export function|"
+                                 f"const|class …` are supported by {linker}; got {line.strip()!r}.")
+            body.append(line)
+        linked.append(f"const {module_var(fname)} = (function () {{\n// ---- static/{fname}\n" + "\n".join(body)
+                      + f"\nreturn {{ {', '.join(names)} }};\n}})();")
+    return linked
+
+
 def bundle_js() -> str:
     """The three modules of ``static/`` linked into one classic script that defines ``window.lstmCourse``
     (``cell``: the math, ``mount(root, config)``: an explorer, ``find(id)``: its element) once per page.
@@ -260,23 +289,7 @@ def bundle_js() -> str:
     ``const { a, b } = __m;`` and ``export function a`` becomes ``function a``. Only these two one-line forms
     are allowed in ``static/*.js``; anything else that starts with ``import``/``export`` raises ``ValueError``.
     """
-    linked = []
-    for fname in JS_FILES:
-        body, names = [], []
-        for n, line in enumerate(_read_static(fname).splitlines(), 1):
-            if m := _IMPORT.match(line):
-                if m[2] not in JS_FILES[: JS_FILES.index(fname)]:
-                    raise ValueError(f"static/{fname}:{n} imports {m[2]}, which is not linked before it ({JS_FILES}).")
-                line = f"const {{{m[1]}}} = {_module_var(m[2])};"
-            elif m := _EXPORT.match(line):
-                names.append(m[1])
-                line = line.removeprefix("export ")
-            elif re.match(r"^\s*(import|export)\b", line):
-                raise ValueError(f"static/{fname}:{n}: only `import {{ … }} from \"./x.js\";` and `export function|"
-                                 f"const …` are supported by lstm_course.live_cell.bundle_js; got {line.strip()!r}.")
-            body.append(line)
-        linked.append(f"const {_module_var(fname)} = (function () {{\n// ---- static/{fname}\n" + "\n".join(body)
-                      + f"\nreturn {{ {', '.join(names)} }};\n}})();")
+    linked = link_static_modules(JS_FILES, _read_static, _module_var, "lstm_course.live_cell.bundle_js")
     version = _version()
     return ("(function () {\n\"use strict\";\n"
             f"if (window.lstmCourse && window.lstmCourse.version === {json.dumps(version)}) return;\n"

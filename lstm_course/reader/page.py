@@ -42,6 +42,7 @@ import torch
 from IPython.display import HTML
 
 from ..layer import LSTM
+from ..live_cell import link_static_modules
 from .corpus import UNKNOWN, VOCAB, encode
 from .model import QUANTITIES as TRACE_QUANTITIES
 from .model import CharModel, Reader
@@ -178,10 +179,6 @@ def page_sample(reader: Any, text: str, n: int, temperature: float, seed: int) -
 # ------------------------------------------------------------------------------------------------ the script
 
 
-_IMPORT = re.compile(r'^import \{([^}]*)\} from "\./([\w.]+\.js)";$')
-_EXPORT = re.compile(r"^export (?:async )?(?:function\*?|const|let|class) (\w+)")
-
-
 def _read_static(fname: str) -> str:
     return resources.files("lstm_course").joinpath("static", fname).read_text(encoding="utf-8")
 
@@ -203,24 +200,7 @@ def bundle_js() -> str:
     As in :func:`lstm_course.live_cell.bundle_js`, each module runs in its own function scope; only
     ``import { a } from "./m.js";`` and ``export function|const|class`` lines are allowed (``ValueError`` otherwise).
     """
-    linked = []
-    for fname in JS_FILES:
-        body, names = [], []
-        for n, line in enumerate(_read_static(fname).splitlines(), 1):
-            if m := _IMPORT.match(line):
-                if m[2] not in JS_FILES[: JS_FILES.index(fname)]:
-                    raise ValueError(f"static/{fname}:{n} imports {m[2]}, which is not linked before it ({JS_FILES}).")
-                line = f"const {{{m[1]}}} = {_module_var(m[2])};"
-            elif m := _EXPORT.match(line):
-                names.append(m[1])
-                line = line.removeprefix("export ")
-            elif re.match(r"^\s*(import|export)\b", line):
-                raise ValueError(f"static/{fname}:{n}: only `import {{ … }} from \"./x.js\";` and `export function|"
-                                 f"const|class …` are supported by lstm_course.reader.page.bundle_js; got "
-                                 f"{line.strip()!r}.")
-            body.append(line)
-        linked.append(f"const {_module_var(fname)} = (function () {{\n// ---- static/{fname}\n" + "\n".join(body)
-                      + f"\nreturn {{ {', '.join(names)} }};\n}})();")
+    linked = link_static_modules(JS_FILES, _read_static, _module_var, "lstm_course.reader.page.bundle_js")
     version = json.dumps(_version())
     return ("(function () {\n\"use strict\";\n"
             f"if (window.lstmCourseReader && window.lstmCourseReader.version === {version}) return;\n"
