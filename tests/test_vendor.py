@@ -101,3 +101,52 @@ def test_vendor_tool_copies_only_the_selection(tmp_path: Path) -> None:
     (node_modules / first / "package.json").write_text(json.dumps({"version": "0.0.1"}))
     with pytest.raises(ValueError, match="lockfile pins"):
         vendor_assets.vendor(node_modules, out)
+
+
+# --------------------------------------------------------------------------------------------- Font Awesome
+
+def _theme_static() -> Path:
+    import pydata_sphinx_theme
+
+    return Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+
+
+def test_the_theme_still_puts_fontawesome_js_in_its_macros() -> None:
+    """`_templates/static/webpack-macros.html` exists to drop this line; if a theme release drops it, so can we."""
+    macros = (_theme_static() / "webpack-macros.html").read_text()
+    assert "scripts/fontawesome.js" in macros
+    assert "{% macro head_js_preload() %}" in macros
+    # The icons then come from the webfonts the theme's own CSS declares.
+    css = (_theme_static() / "styles" / "pydata-sphinx-theme.css").read_text()
+    for font in ("fa-solid-900", "fa-regular-400", "fa-brands-400"):
+        assert f"url(../vendor/fontawesome/webfonts/{font}.woff2)" in css, font
+        assert (_theme_static() / "vendor" / "fontawesome" / "webfonts" / f"{font}.woff2").is_file(), font
+
+
+def test_pages_load_no_fontawesome_js(tmp_path: Path) -> None:
+    """A one-page Sphinx build with the book's theme and tools/sphinx_vendor.py: the page keeps the theme's other
+    head assets and leaves out fontawesome.js, which is gone from the built `_static/` (its licence kept)."""
+    import io
+
+    from sphinx.application import Sphinx
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(f"import sys\nsys.path.insert(0, {str(ROOT / 'tools')!r})\n"
+                                 "extensions = ['sphinx_vendor']\nhtml_theme = 'sphinx_book_theme'\n")
+    (src / "index.rst").write_text("Title\n=====\n\nSome text.\n")
+    out = tmp_path / "html"
+    app = Sphinx(str(src), str(src), str(out), str(tmp_path / "doctrees"), "html", status=None,
+                 warning=io.StringIO(), freshenv=True)
+    app.build()
+    page = (out / "index.html").read_text()
+    assert "fontawesome.js" not in page
+    assert "_static/scripts/bootstrap.js" in page and "_static/scripts/pydata-sphinx-theme.js" in page
+    assert "_static/styles/pydata-sphinx-theme.css" in page
+    assert ".search-button-field > i" in page  # the few rules written for the SVG icons, for the <i> icons
+    assert 'class="fa-solid fa-magnifying-glass' in page  # the theme's icons are <i> elements the webfonts draw
+    static = out / "_static"
+    assert not (static / "scripts" / "fontawesome.js").exists()
+    assert not (static / "scripts" / "fontawesome.js.map").exists()
+    assert "Font Awesome Free" in (static / "vendor" / "fontawesome" / "LICENSE.txt").read_text()
+    assert (static / "vendor" / "fontawesome" / "webfonts" / "fa-solid-900.woff2").is_file()

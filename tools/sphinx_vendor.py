@@ -9,6 +9,13 @@ Why an extension and not `html_static_path` in `_config.yml`: Jupyter Book adds 
 all of MathJax's TeX extensions and the widget manager on every page. Appending the folder here, after Jupyter Book
 has built the configuration, copies the files without adding script tags; the pages that need them load them
 through `mathjax_path` and `nb_ipywidgets_js`.
+
+Font Awesome: pydata-sphinx-theme puts `_static/scripts/fontawesome.js` (Font Awesome 6 as SVG-in-JS, 1.5 MB) on
+every page, although its CSS already carries Font Awesome's CSS and @font-face rules for the webfonts it ships
+(`_static/vendor/fontawesome/webfonts/`). `_templates/static/webpack-macros.html` (put on `templates_path` here)
+leaves that script tag out, so the icons render from the webfonts; the script is then removed from the built
+site, so a page that still asked for it would show as a failed request in the site tests, and Font Awesome's
+licence text is kept next to the webfonts.
 """
 
 from __future__ import annotations
@@ -22,13 +29,22 @@ from sphinx.config import Config
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = ROOT / "_vendor"
 SITE_JS_DIR = ROOT / "_js"  # the site's own loader scripts, put on widget pages by `nb_ipywidgets_js`
+TEMPLATES_DIR = ROOT / "_templates"  # static/webpack-macros.html: the theme's macros without fontawesome.js
 MANIFEST_NAME = "vendor-manifest.json"
+#: The theme's SVG-in-JS Font Awesome (and its source map), under the built site's `_static/`: no page loads it.
+FONTAWESOME_JS = ("scripts/fontawesome.js", "scripts/fontawesome.js.map")
+#: Its licence header (Font Awesome Free: icons CC BY 4.0, fonts SIL OFL 1.1, code MIT), moved next to the webfonts.
+FONTAWESOME_LICENSE = ("scripts/fontawesome.js.LICENSE.txt", "vendor/fontawesome/LICENSE.txt")
 
 
 def _add_vendor_static_path(app: Sphinx, config: Config) -> None:
     if not (VENDOR_DIR / MANIFEST_NAME).is_file():
         raise FileNotFoundError(f"{VENDOR_DIR} is missing or incomplete; run `make vendor`")
     config.html_static_path = [*config.html_static_path, str(VENDOR_DIR), str(SITE_JS_DIR)]
+    if not (TEMPLATES_DIR / "static" / "webpack-macros.html").is_file():
+        raise FileNotFoundError(f"{TEMPLATES_DIR / 'static' / 'webpack-macros.html'} is missing (it keeps the theme's"
+                                " 1.5 MB fontawesome.js off the pages); restore it from git")
+    config.templates_path = [str(TEMPLATES_DIR), *config.templates_path]
     if MANIFEST_NAME not in config.exclude_patterns:
         config.exclude_patterns = [*config.exclude_patterns, MANIFEST_NAME]
 
@@ -48,8 +64,24 @@ def _drop_thebe_loader(app: Sphinx, pagename: str, templatename: str, context: d
         scripts[:] = [js for js in scripts if not _is_thebe_loader(js)]
 
 
+def _remove_fontawesome_js(app: Sphinx, exception: Exception | None) -> None:
+    """Delete the theme's fontawesome.js from the built `_static/` (the pages load the webfonts instead) and keep its
+    licence text beside the webfonts."""
+    if exception is not None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    source, target = (static / rel for rel in FONTAWESOME_LICENSE)
+    if source.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source.replace(target)
+    for rel in FONTAWESOME_JS:
+        (static / rel).unlink(missing_ok=True)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the hooks: `_vendor/` and `_js/` into the static files; no thebe loader on the pages."""
+    """Register the hooks: `_vendor/` and `_js/` into the static files and `_templates/` first on the template path;
+    no thebe loader on the pages; the theme's fontawesome.js out of the built site."""
     app.connect("config-inited", _add_vendor_static_path)
     app.connect("html-page-context", _drop_thebe_loader, priority=900)
+    app.connect("build-finished", _remove_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
