@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-import vendor_assets  # noqa: E402  (tools/ is not a package)
+import sphinx_vendor  # noqa: E402  (tools/ is not a package)
+import vendor_assets  # noqa: E402
 
 VENDOR = ROOT / "_vendor"
 MANIFEST = json.loads((VENDOR / vendor_assets.MANIFEST_NAME).read_text())
@@ -123,22 +124,33 @@ def test_the_theme_still_puts_fontawesome_js_in_its_macros() -> None:
         assert (_theme_static() / "vendor" / "fontawesome" / "webfonts" / f"{font}.woff2").is_file(), font
 
 
-def test_pages_load_no_fontawesome_js(tmp_path: Path) -> None:
-    """A one-page Sphinx build with the book's theme and tools/sphinx_vendor.py: the page keeps the theme's other
-    head assets and leaves out fontawesome.js, which is gone from the built `_static/` (its licence kept)."""
+@pytest.fixture(scope="module")
+def one_page_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-page Sphinx build with the book's theme, tools/sphinx_vendor.py and the book's repository buttons (the
+    repository and "Open issue", in one menu): its output folder."""
     import io
 
     from sphinx.application import Sphinx
 
+    tmp_path = tmp_path_factory.mktemp("one_page_site")
     src = tmp_path / "src"
     src.mkdir()
     (src / "conf.py").write_text(f"import sys\nsys.path.insert(0, {str(ROOT / 'tools')!r})\n"
-                                 "extensions = ['sphinx_vendor']\nhtml_theme = 'sphinx_book_theme'\n")
+                                 "extensions = ['sphinx_vendor']\nhtml_theme = 'sphinx_book_theme'\n"
+                                 "html_theme_options = {'repository_url': 'https://github.com/someone/somewhere',\n"
+                                 "                      'use_repository_button': True, 'use_issues_button': True}\n")
     (src / "index.rst").write_text("Title\n=====\n\nSome text.\n")
     out = tmp_path / "html"
     app = Sphinx(str(src), str(src), str(out), str(tmp_path / "doctrees"), "html", status=None,
                  warning=io.StringIO(), freshenv=True)
     app.build()
+    return out
+
+
+def test_pages_load_no_fontawesome_js(one_page_site: Path) -> None:
+    """The page keeps the theme's other head assets and leaves out fontawesome.js, which is gone from the built
+    `_static/` (its licence kept)."""
+    out = one_page_site
     page = (out / "index.html").read_text()
     assert "fontawesome.js" not in page
     assert "_static/scripts/bootstrap.js" in page and "_static/scripts/pydata-sphinx-theme.js" in page
@@ -150,3 +162,31 @@ def test_pages_load_no_fontawesome_js(tmp_path: Path) -> None:
     assert not (static / "scripts" / "fontawesome.js.map").exists()
     assert "Font Awesome Free" in (static / "vendor" / "fontawesome" / "LICENSE.txt").read_text()
     assert (static / "vendor" / "fontawesome" / "webfonts" / "fa-solid-900.woff2").is_file()
+
+
+def test_the_theme_draws_the_repository_button_with_the_github_logo() -> None:
+    """tools/sphinx_vendor.py replaces this Brands icon (the only one on the pages); if the theme stops using it, the
+    replacement can go."""
+    import sphinx_book_theme.header_buttons.source as source
+
+    text = Path(source.__file__).read_text()
+    assert 'f"fab fa-{provider.lower()}"' in text
+    assert all(f'"label": "{label}"' in text for label in sphinx_vendor.REPOSITORY_BUTTONS)
+
+
+def test_the_repository_button_has_a_solid_icon_and_keeps_its_words(one_page_site: Path) -> None:
+    """No Font Awesome Brands icon (whose font, fa-brands-400.woff2, is 117,852 bytes) on the page: the repository
+    button and its menu's toggle show `fa-solid fa-code-branch`, with the theme's tooltip, label and text."""
+    import re
+
+    page = (one_page_site / "index.html").read_text()
+    classes = [c.split() for c in re.findall(r'class="([^"]*)"', page)]
+    assert not [c for c in classes if {"fab", "fa-brands"} & set(c)], "a Font Awesome Brands icon is on the page"
+    toggle = re.search(r'<div class="dropdown dropdown-source-buttons">\s*<button[^>]*'
+                       r'aria-label="Source repositories">\s*<i class="([^"]+)"></i>', page)
+    assert toggle and toggle.group(1) == sphinx_vendor.REPOSITORY_ICON == "fa-solid fa-code-branch", page
+    button = re.search(r'<a href="https://github.com/someone/somewhere"[^>]*btn-source-repository-button[^>]*'
+                       r'title="Source repository"[^>]*>\s*<span class="btn__icon-container">\s*<i class="([^"]+)">'
+                       r'</i>\s*</span>\s*<span class="btn__text-container">Repository</span>', page)
+    assert button and button.group(1) == "fa-solid fa-code-branch", page
+    assert 'class="fas fa-lightbulb"' in page  # the menu's other button, untouched

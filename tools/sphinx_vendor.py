@@ -15,7 +15,10 @@ every page, although its CSS already carries Font Awesome's CSS and @font-face r
 (`_static/vendor/fontawesome/webfonts/`). `_templates/static/webpack-macros.html` (put on `templates_path` here)
 leaves that script tag out, so the icons render from the webfonts; the script is then removed from the built
 site, so a page that still asked for it would show as a failed request in the site tests, and Font Awesome's
-licence text is kept next to the webfonts.
+licence text is kept next to the webfonts. The one Font Awesome Brands icon on the pages was sphinx-book-theme's
+repository button (`fab fa-github`, on its menu and on the menu's toggle): drawing it made every page download
+`fa-brands-400.woff2` (117,852 bytes) for one glyph. It is drawn with a solid icon instead (`fa-code-branch`: source
+code), from the font every page loads already; its tooltip, label and text are the theme's.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ MANIFEST_NAME = "vendor-manifest.json"
 FONTAWESOME_JS = ("scripts/fontawesome.js", "scripts/fontawesome.js.map")
 #: Its licence header (Font Awesome Free: icons CC BY 4.0, fonts SIL OFL 1.1, code MIT), moved next to the webfonts.
 FONTAWESOME_LICENSE = ("scripts/fontawesome.js.LICENSE.txt", "vendor/fontawesome/LICENSE.txt")
+#: sphinx-book-theme's repository button and the menu that holds it (with "Open issue"): their `label`s, and the
+#: Font Awesome Free solid icon they get in place of the provider's logo (a Brands icon, `fab fa-github`).
+REPOSITORY_BUTTONS = ("source-repository-button", "source-buttons")
+REPOSITORY_ICON = "fa-solid fa-code-branch"
 
 
 def _add_vendor_static_path(app: Sphinx, config: Config) -> None:
@@ -64,6 +71,28 @@ def _drop_thebe_loader(app: Sphinx, pagename: str, templatename: str, context: d
         scripts[:] = [js for js in scripts if not _is_thebe_loader(js)]
 
 
+def _header_buttons(buttons: Any) -> list[dict[str, Any]]:
+    """The header's buttons, those inside a group (a dropdown menu) included."""
+    found: list[dict[str, Any]] = []
+    for button in buttons if isinstance(buttons, list) else []:
+        if isinstance(button, dict):
+            found += [button, *_header_buttons(button.get("buttons"))]
+    return found
+
+
+def _is_brands_icon(icon: Any) -> bool:
+    return isinstance(icon, str) and bool({"fab", "fa-brands"} & set(icon.split()))
+
+
+def _solid_repository_icon(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """sphinx-book-theme draws the repository button and its menu's toggle with the provider's logo, `fab fa-github`:
+    the only Brands icon on the pages, which made each of them download `fa-brands-400.woff2` (117,852 bytes). Draw
+    them with `REPOSITORY_ICON` (solid, a font every page loads already); their tooltip, label and text stay."""
+    for button in _header_buttons(context.get("header_buttons")):
+        if button.get("label") in REPOSITORY_BUTTONS and _is_brands_icon(button.get("icon")):
+            button["icon"] = REPOSITORY_ICON
+
+
 def _remove_fontawesome_js(app: Sphinx, exception: Exception | None) -> None:
     """Delete the theme's fontawesome.js from the built `_static/` (the pages load the webfonts instead) and keep its
     licence text beside the webfonts."""
@@ -80,8 +109,10 @@ def _remove_fontawesome_js(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the hooks: `_vendor/` and `_js/` into the static files and `_templates/` first on the template path;
-    no thebe loader on the pages; the theme's fontawesome.js out of the built site."""
+    no thebe loader on the pages; a solid repository icon (after sphinx-book-theme's buttons, priority 501); the
+    theme's fontawesome.js out of the built site."""
     app.connect("config-inited", _add_vendor_static_path)
     app.connect("html-page-context", _drop_thebe_loader, priority=900)
+    app.connect("html-page-context", _solid_repository_icon, priority=900)
     app.connect("build-finished", _remove_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

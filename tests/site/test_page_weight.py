@@ -12,6 +12,11 @@ from the Font Awesome webfonts the theme's CSS already declares. So this file al
 on those two pages and on a page with ipywidgets (whose manager adds Font Awesome 5's CSS), that every icon shown is
 drawn by a loaded face of the theme's Font Awesome 6, at a readable size, in a colour that stands out from its
 background, with no failed request; and that the icon check fails when the webfonts cannot load.
+
+Font Awesome Brands (`fa-brands-400.woff2`, 117,852 bytes) was downloaded by every page for one glyph: the GitHub logo
+of sphinx-book-theme's repository button. tools/sphinx_vendor.py draws that button with a solid icon instead; no page
+may show a Brands icon (checked in every page's HTML), the pages loaded here request no Brands font, and the
+repository button and its menu's toggle still show their (solid) icon, light and dark, with the theme's words.
 """
 
 from __future__ import annotations
@@ -66,9 +71,12 @@ _ICONS = r"""async () => {
     if (!classes.some((c) => style.test(c)) || !el.getClientRects().length) continue;
     const box = el.getBoundingClientRect(), before = getComputedStyle(el, "::before");
     const fg = lum(rgba(getComputedStyle(el).color)), bg = lum(background(el));
-    const holder = el.closest("[id], [title], [aria-label]");
+    // Bootstrap moves a tooltip's title to data-bs-original-title.
+    const holder = el.closest("[id], [title], [aria-label], [data-bs-original-title]");
     icons.push({icon: classes.filter((c) => c.startsWith("fa")).join(" "), tag: el.tagName.toLowerCase(),
-                where: holder ? holder.id || holder.title || holder.getAttribute("aria-label") : "",
+                where: holder ? holder.id || holder.title || holder.getAttribute("aria-label")
+                                || holder.getAttribute("data-bs-original-title") : "",
+                text: holder ? holder.textContent.trim().slice(0, 60) : "",
                 width: box.width, size: parseFloat(before.fontSize), glyph: before.content,
                 family: before.fontFamily.replace(/["']/g, ""), weight: before.fontWeight,
                 contrast: (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)});
@@ -83,8 +91,27 @@ _DARK = """async () => {
 }"""
 
 
+#: sphinx-book-theme's header menu holding the repository button (and "Open issue"), and the icon both get
+#: from tools/sphinx_vendor.py; the theme's words for them (the toggle's aria-label, the button's tooltip and text).
+REPOSITORY_TOGGLE = ".dropdown-source-buttons > button.dropdown-toggle"
+REPOSITORY_ICON = "fa-solid fa-code-branch"
+REPOSITORY_WORDS = {"toggle": "Source repositories", "button": "Source repository", "text": "Repository"}
+BRANDS_FONT = "fa-brands-400"  # .woff2, or .ttf in a browser without woff2
+
+
+def _open_menu(page: Any, toggle: str) -> dict[str, Any]:
+    """The icons shown with the header menu under `toggle` open (then closed again with Escape)."""
+    page.click(toggle)
+    page.wait_for_selector(f"{toggle} + .dropdown-menu.show", state="visible")
+    icons = page.evaluate(_ICONS)
+    page.keyboard.press("Escape")
+    page.wait_for_selector(f"{toggle} + .dropdown-menu.show", state="detached")
+    return icons
+
+
 def _load(browser: Any, site_url: str, rel: str, block: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Open `rel` at the desktop size; what it downloaded, what it asked of other hosts, its icons light and dark.
+    """Open `rel` at the desktop size; what it downloaded, what it asked of other hosts, its icons light and dark,
+    also with the repository menu open.
 
     `block`: URL globs answered with a 404 (to show a check catches their loss)."""
     context = browser.new_context(viewport=DESKTOP, service_workers="block")
@@ -113,8 +140,10 @@ def _load(browser: Any, site_url: str, rel: str, block: tuple[str, ...] = ()) ->
         page.wait_for_load_state("networkidle")
         page.evaluate(sitecheck._WAIT_READY)
         light = page.evaluate(_ICONS)
+        menu_light = _open_menu(page, REPOSITORY_TOGGLE)
         page.evaluate(_DARK)
         dark = page.evaluate(_ICONS)
+        menu_dark = _open_menu(page, REPOSITORY_TOGGLE)
         page.wait_for_load_state("networkidle")
         files = []
         for resp in responses:
@@ -125,7 +154,8 @@ def _load(browser: Any, site_url: str, rel: str, block: tuple[str, ...] = ()) ->
         context.close()
     failed += [f"{f['status']} {f['url']}" for f in files if f["status"] >= 400]
     return {"files": files, "raw": sum(f["bytes"] for f in files), "gzip": sum(f["gzip"] for f in files),
-            "offhost": offhost, "failed": failed, "errors": errors, "light": light, "dark": dark}
+            "offhost": offhost, "failed": failed, "errors": errors, "light": light, "dark": dark,
+            "menu": {"light": menu_light, "dark": menu_dark}}
 
 
 def _icon_problems(icons: dict[str, Any]) -> list[str]:
@@ -166,7 +196,8 @@ def loads(browser: Any, site_url: str, site_dir: Path) -> Iterator[dict[str, dic
                                  for t in sorted({f["type"] for f in d["files"]})},
                      "files": sorted(d["files"], key=lambda f: -f["bytes"]),
                      "icons": {"light": d["light"]["icons"], "dark": d["dark"]["icons"]},
-                     "fonts": d["light"]["faces"]}
+                     "fonts": d["light"]["faces"],
+                     "fonts_requested": [f["url"] for f in d["files"] if f["type"] == "font"]}
                for role, d in out.items()}
     (ARTIFACTS / "page-weight.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     yield out
@@ -210,3 +241,48 @@ def test_the_icon_check_fails_without_the_webfonts(browser: Any, site_url: str) 
     d = _load(browser, site_url, PLAIN, block=("**/webfonts/*",))
     problems = _icon_problems(d["light"])
     assert any("is not loaded" in p for p in problems), problems
+
+
+def test_no_page_shows_a_font_awesome_brands_icon(site_dir: Path) -> None:
+    """In every page's HTML: no element drawn with Font Awesome Brands, the font each page would otherwise download
+    (117,852 bytes): no `fab`/`fa-brands` icon, and no link pydata-sphinx-theme shortened to a GitHub or GitLab path
+    (`<a class="github">` gets the provider's logo from that font)."""
+    import re
+
+    found = []
+    for rel in sitecheck.html_pages(site_dir):
+        html = (site_dir / rel).read_text(encoding="utf-8", errors="replace")
+        for tag, classes in re.findall(r'<(\w+)\b[^>]*?\bclass="([^"]*)"', html):
+            names = set(classes.split())
+            if names & {"fab", "fa-brands"} or (tag == "a" and names & {"github", "gitlab"}):
+                found.append(f"{rel}: <{tag} class=\"{classes}\">")
+    assert not found, "Font Awesome Brands on the pages:\n" + "\n".join(sorted(set(found)))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_requests_the_brands_font(loads: dict[str, dict[str, Any]], role: str) -> None:
+    d = loads[role]
+    fonts = [f["url"] for f in d["files"] if f["type"] == "font"]
+    assert not [u for u in fonts if BRANDS_FONT in u], f"{d['rel']} downloads Font Awesome Brands: {fonts}"
+    assert any("fa-solid-900" in u for u in fonts), f"{d['rel']}: no Font Awesome solid font requested: {fonts}"
+    for icons in (d["light"], d["dark"], d["menu"]["light"], d["menu"]["dark"]):
+        brands = [f for f in icons["faces"] if f["family"] == "Font Awesome 6 Brands"]
+        assert brands and all(f["status"] == "unloaded" for f in brands), brands
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("role", ROLES)
+def test_the_repository_button_shows_a_solid_icon(loads: dict[str, dict[str, Any]], role: str, mode: str) -> None:
+    """The header's repository menu toggle, and the repository button in that menu once open, show the solid icon
+    tools/sphinx_vendor.py gives them, drawn by a loaded Font Awesome 6 Free face, with the theme's words."""
+    d = loads[role]
+    toggle = [i for i in d[mode]["icons"] if i["where"] == REPOSITORY_WORDS["toggle"]]
+    assert [i["icon"] for i in toggle] == [REPOSITORY_ICON], f"{d['rel']}: the repository menu shows {toggle}"
+    menu = d["menu"][mode]
+    button = [i for i in menu["icons"] if i["where"] == REPOSITORY_WORDS["button"]]
+    assert [(i["icon"], i["text"]) for i in button] == [(REPOSITORY_ICON, REPOSITORY_WORDS["text"])], (
+        f"{d['rel']}: the open menu's repository button shows {button}")
+    for where, icons in (("toggle", {**d[mode], "icons": toggle}), ("open menu", {**menu, "icons": button})):
+        assert all(i["family"] == "Font Awesome 6 Free" and i["weight"] == "900" for i in icons["icons"]), icons
+        problems = _icon_problems(icons)
+        assert not problems, f"{where}: " + "\n".join(problems)
