@@ -30,7 +30,8 @@ from _browser import NO_CHROMIUM, chromium_browser, require_chromium
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 # What the site is built from: a newer file here means _build/html is stale.
-SOURCES = ["_config.yml", "_toc.yml", "book", "lstm_course", "_static", "_js", "_vendor", "tools/sphinx_vendor.py"]
+SOURCES = ["_config.yml", "_toc.yml", "book", "lstm_course", "_static", "_js", "_vendor", "_templates",
+           "tools/sphinx_vendor.py"]
 
 
 def _newest_mtime(paths: list[Path]) -> float:
