@@ -160,6 +160,7 @@ def analyse(reader: Reader, seed: int) -> dict[str, Any]:
     out["ablation"] = ablation_summary(
         model, heldout, unit, n_random=N_RANDOM, seed=0,
         clamp_values={"zero": 0.0, "outside_mean": c[outside].mean(axis=0), "inside_mean": c[~outside].mean(axis=0)})
+    out["ablation"]["most_harmful_random"] = most_harmful_random(out["ablation"], trained, long_memory)
     print(f"ablation: {time.perf_counter() - t0:.0f} s", flush=True)
     # a cheap check for the tests: the in-string unit's |r| on the smallest held-out file alone
     name, text = min(heldout_files, key=lambda f: len(f[1]))
@@ -187,6 +188,19 @@ def combine(paths: list[Path]) -> dict[str, Any]:
     return out
 
 
+def most_harmful_random(ablation: dict[str, Any], trained: Any, long_memory: list[int]) -> dict[str, Any]:
+    """The random unit whose zeroing hurts closing quotes most: its loss change, its |r| with strings and
+    comments, and whether it is a long-memory unit (``trained.labels`` must hold ``"string_or_comment"``)."""
+    zero = ablation["modes"]["zero"]
+    k = int(np.argmax(zero["random_closers_delta"]))
+    worst = ablation["random_units"][k]
+    c = trained.states["c_t"][:, worst]
+    return {"unit": worst, "closers_delta": zero["random_closers_delta"][k],
+            "abs_r": {p: abs(float(pearson_by_unit(c[:, None], trained.labels[p])[0]))
+                      for p in ("in_string", "in_comment", "string_or_comment")},
+            "long_memory": worst in long_memory}
+
+
 def seed_summary(weights: Path, seed: int) -> dict[str, Any]:
     """The tracker table (c_t), long-memory units and the zero ablation of the best in-string unit for another
     seed's LSTM (a state_dict from ``tools/sweep_reader.py --models-dir``), against its own untrained start."""
@@ -203,15 +217,7 @@ def seed_summary(weights: Path, seed: int) -> dict[str, Any]:
     units = {r["property"]: r["unit"] for r in rows}
     ablation = ablation_summary(model, heldout, units["in_string"], n_random=N_RANDOM, seed=0,
                                 clamp_values={"zero": 0.0})
-    zero = ablation["modes"]["zero"]
-    k = int(np.argmax(zero["random_closers_delta"]))  # the random unit whose zeroing hurts closing quotes most
-    worst = ablation["random_units"][k]
-    c = trained.states["c_t"][:, worst]
-    ablation["most_harmful_random"] = {
-        "unit": worst, "closers_delta": zero["random_closers_delta"][k],
-        "abs_r": {p: abs(float(pearson_by_unit(c[:, None], trained.labels[p])[0]))
-                  for p in ("in_string", "in_comment", "string_or_comment")},
-        "long_memory": worst in long_memory}
+    ablation["most_harmful_random"] = most_harmful_random(ablation, trained, long_memory)
     return _round({"seed": seed, "weights": weights.name, "lstm_bits_per_char": lstm_bits_per_char(model, heldout),
                    "trackers": rows, "long_memory_units": long_memory,
                    "trackers_long_memory": {p: u in long_memory for p, u in units.items()},

@@ -2,8 +2,9 @@ r"""The code reader in the page: type Python, watch a trained LSTM's cells, with
 
 :func:`reader_view` returns a :class:`ReaderView`, an :class:`IPython.display.HTML` output holding the reader's script
 and style (inlined from ``lstm_course/static/``: ``lstm_cell.js``, ``reader.js``, ``reader.css``), the model's
-weights (float32, base64) and its vocabulary. It runs wherever a notebook's HTML output runs scripts: the built book
-(offline), JupyterLab, Notebook 7.
+weights (base64: 8-bit integers and a scale per row, as the trained reader's weight matrices are, else float16
+or float32, whichever holds them exactly) and its vocabulary. It runs wherever a notebook's HTML output runs
+scripts: the built book (offline), JupyterLab, Notebook 7.
 
 In the page the LSTM of a :class:`~lstm_course.reader.model.CharLSTM` runs in JavaScript with ``lstm_cell.js``'s
 ``lstm_step`` (the six equations of :mod:`lstm_course.cell`, in float64). The model reads one-hot characters, so for
@@ -108,16 +109,48 @@ def model_weights(reader: Any) -> dict[str, np.ndarray]:
         }
 
 
-def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode("ascii")
+def _b64(a: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _packed(a: np.ndarray) -> dict[str, str]:
+    """The smallest exact form of ``a`` (little-endian, row-major, base64): ``{"dtype", "data"}`` and, for int8,
+    ``"scale"``.
+
+    - ``"int8"`` when every row (last axis) is 8-bit integers times one float32 scale, as
+      :func:`~lstm_course.reader.model.quantize_rows` leaves the trained reader's weight matrices: the scale is the
+      row's largest ``|w|`` / 127 (exact, because that scale is a float16 value), one per row in ``"scale"``;
+    - ``"float16"`` when every number is a float16 value;
+    - else ``"float32"``. Either way the page rebuilds exactly the numbers of ``a``.
+    """
+    a32 = np.ascontiguousarray(a, dtype="<f4")
+    if a32.ndim >= 2 and a32.size:
+        rows = a32.reshape(-1, a32.shape[-1])  # (R, C)
+        scale = (np.abs(rows).max(axis=1) / np.float32(127)).astype("<f4")  # (R,)
+        q = np.rint(rows / np.where(scale > 0, scale, np.float32(1))[:, None])
+        if np.abs(q).max() <= 127 and np.array_equal(q.astype("<f4") * scale[:, None], rows):
+            return {"dtype": "int8", "data": _b64(q, "<i1"), "scale": _b64(scale, "<f4")}
+    half = a32.astype("<f2")
+    if np.array_equal(half.astype("<f4"), a32):
+        return {"dtype": "float16", "data": _b64(half, "<f2")}
+    return {"dtype": "float32", "data": _b64(a32, "<f4")}
 
 
 def page_weights(reader: Any) -> dict[str, Any]:
-    """The ``model`` entry of the page's configuration: ``H``, ``vocab``, ``unknown`` and each array of
-    :func:`model_weights` as base64 of its float32 little-endian bytes (row-major)."""
+    """The ``model`` entry of the page's configuration: ``H``, ``vocab``, ``unknown``, each array of
+    :func:`model_weights` as base64 of its little-endian bytes (row-major) in the smallest exact form
+    (:func:`_packed`), ``dtypes`` (per array ``"int8"``, ``"float16"`` or ``"float32"``) and, for each int8
+    array ``name``, ``name + "_scale"``: one float32 scale per row. The trained reader's weight matrices go as int8
+    (a quarter of float32's bytes), its biases as float32; the page's numbers are the library's, bit for bit."""
     arrays = model_weights(reader)
-    return {"H": int(arrays["W_h"].shape[1]), "vocab": VOCAB, "unknown": UNKNOWN, "dtype": "float32",
-            **{k: _b64(v) for k, v in arrays.items()}}
+    packed = {k: _packed(v) for k, v in arrays.items()}
+    out: dict[str, Any] = {"H": int(arrays["W_h"].shape[1]), "vocab": VOCAB, "unknown": UNKNOWN,
+                           "dtypes": {k: d["dtype"] for k, d in packed.items()}}
+    for k, d in packed.items():
+        out[k] = d["data"]
+        if "scale" in d:
+            out[k + "_scale"] = d["scale"]
+    return out
 
 
 def trace_model(reader: Any, text: str) -> dict[str, np.ndarray]:

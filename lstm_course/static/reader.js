@@ -1,6 +1,7 @@
 // The code reader in the page: a trained character-level LSTM runs on the text the learner types, and each character
 // is coloured by one unit's c_t, h_t or gate value at that character. lstm_course/reader/page.py builds the
-// configuration (the weights, float32, base64) and links this module after lstm_cell.js into one page script.
+// configuration (the weights, base64: int8 rows and scales, float16 or float32) and links this module after
+// lstm_cell.js into one page script.
 //
 // The math is lstm_cell.js's lstm_step. The model reads one-hot characters: with x_t the one-hot vector of character
 // k, W [h_{t-1}, x_t] + b = W_h h_{t-1} + (W_x[:, k] + b) exactly, so each step is
@@ -41,6 +42,45 @@ export function decodeFloat32(b64) {
   return new Float32Array(bytes.buffer, 0, bytes.length / 4);
 }
 
+/** One IEEE float16 (its 16 bits as an integer) -> the same number. */
+function halfToNumber(bits) {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * (1024 + fraction) * 2 ** (exponent - 25);
+}
+
+/** Float16 little-endian numbers from base64 -> a Float32Array of the same numbers (exact: float32 holds them). */
+export function decodeFloat16(b64) {
+  const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+  const out = new Float32Array(bytes.length / 2);
+  for (let k = 0; k < out.length; k++) out[k] = halfToNumber(bytes[2 * k] | (bytes[2 * k + 1] << 8));
+  return out;
+}
+
+/**
+ * 8-bit integers from base64 times one float32 scale per row of `cols` numbers -> a Float32Array. Each product is
+ * a float32 number exactly (page.py packs only rows where it is), so this is the library's array bit for bit.
+ */
+export function decodeInt8Rows(b64, scalesB64, cols) {
+  const q = new Int8Array(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)).buffer);
+  const scale = decodeFloat32(scalesB64);
+  if (q.length !== scale.length * cols) throw new Error("reader: int8 weights and their scales do not match");
+  const out = new Float32Array(q.length);
+  for (let k = 0; k < q.length; k++) out[k] = q[k] * scale[Math.floor(k / cols)];
+  return out;
+}
+
+/** Array `name` of config.model (rows of `cols` numbers), by its entry in `dtypes`: "int8" (with `name_scale`),
+ * "float16" or "float32" (also when absent). */
+function decodeArray(m, name, cols) {
+  const dtype = (m.dtypes && m.dtypes[name]) || "float32";
+  if (dtype === "int8") return decodeInt8Rows(m[name], m[`${name}_scale`], cols);
+  return dtype === "float16" ? decodeFloat16(m[name]) : decodeFloat32(m[name]);
+}
+
 /** `rows` consecutive rows of `cols` numbers from `flat`, starting at row `start`, as plain arrays. */
 function rowsOf(flat, start, rows, cols) {
   const out = new Array(rows);
@@ -50,16 +90,17 @@ function rowsOf(flat, start, rows, cols) {
 
 /**
  * The model of config.model: {H, vocab (a string, index 0 = unknown), W_h (4, H, H), W_x (4, H, V), b (4, H),
- * W_y (V, H), b_y (V)}, gates in the book's order f, i, c, o, weights float32 base64.
+ * W_y (V, H), b_y (V), dtypes}, gates in the book's order f, i, c, o, weights base64 (int8, float16 or float32, per
+ * dtypes).
  * Returns {H, V, vocab: [chars], index: Map char -> index, stepWeights: [V weights objects for lstm_step], W_y, b_y}.
  */
 export function buildModel(m) {
   const H = m.H;
   const vocab = Array.from(m.vocab);
   const V = vocab.length;
-  const Wh = decodeFloat32(m.W_h);
-  const Wx = decodeFloat32(m.W_x);
-  const b = decodeFloat32(m.b);
+  const Wh = decodeArray(m, "W_h", H);
+  const Wx = decodeArray(m, "W_x", V);
+  const b = decodeArray(m, "b", H);
   if (Wh.length !== 4 * H * H || Wx.length !== 4 * H * V || b.length !== 4 * H) {
     throw new Error(`reader: the weights do not match H = ${H}, V = ${V}`);
   }
@@ -79,7 +120,7 @@ export function buildModel(m) {
   const index = new Map();
   vocab.forEach((c, k) => { if (k !== m.unknown) index.set(c, k); });
   return { H, V, vocab, index, unknown: m.unknown, stepWeights, flatWh,
-           W_y: rowsOf(decodeFloat32(m.W_y), 0, V, H), b_y: Array.from(decodeFloat32(m.b_y)) };
+           W_y: rowsOf(decodeArray(m, "W_y", H), 0, V, H), b_y: Array.from(decodeArray(m, "b_y", V)) };
 }
 
 /** The vocabulary index of one character (a code point); the unknown index for any other. */
