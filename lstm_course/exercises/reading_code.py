@@ -3,9 +3,10 @@
 q1 writes the measure the chapter ranks units by, the correlation of each unit's value with a property over the
 characters of a text; q2 asks for a unit that tells docstrings from other strings, a property the chapter did not
 show, judged on held-out files by the unit's |correlation| with ``in_docstring`` among the characters inside
-strings (the checker names the usual wrong finds: the chapter's string unit, which tracks a correlated property,
-the untrained network's best unit, an index that is no unit); q3 and q4 ask what the chapter's string and bracket
-units do on a given line, the answers computed with the shipped reader (:func:`predicted_answer`).
+strings (the checker names the usual wrong finds: a unit that moves with every string, which over all characters
+correlates with docstrings too but inside strings tells nothing apart (:func:`string_follower`), the untrained
+network's best unit, an index that is no unit); q3 and q4 ask what the chapter's string and bracket units do on a
+given line, the answers computed with the shipped reader (:func:`predicted_answer`).
 
 The reader, its untrained start, the held-out files and the ground truth come from :mod:`lstm_course.reader`;
 they are loaded on first use, once, so importing this module costs nothing.
@@ -24,14 +25,18 @@ from ._core import ChoiceQuestion, CodeQuestion, Exercise, Mistake, Verdict, _sh
 from ._predict import PredictQuestion, Slip
 
 __all__ = ["EXERCISE", "JUDGED_PROPERTY", "PREFIX", "Q3_LINE", "Q4_LINE", "THRESHOLD", "chapter_unit",
-           "judged_correlations", "option_agreement", "predicted_answer", "q1", "q2", "q3", "q4",
-           "unit_correlations_reference", "unit_side"]
+           "UNRELATED", "judged_correlations", "option_agreement", "predicted_answer", "q1", "q2", "q3", "q4",
+           "string_follower", "unit_correlations_reference", "unit_side"]
 
 #: The property q2 asks for (a key of :func:`lstm_course.reader.labels.char_labels`), and the quantity it reads.
 JUDGED_PROPERTY, QUANTITY = "in_docstring", "c_t"
 #: A unit tells docstrings from other strings when its |correlation| with in_docstring, over the held-out
-#: characters inside strings, is at least this (the untrained network's best unit reaches about 0.18).
-THRESHOLD = 0.3
+#: characters inside strings, is at least this: about twice what the untrained network's best unit reaches there
+#: (0.19 for H = 256, seed 0), and above the 0.32 that the same unit reaches in the trained reader, so that ranking
+#: the untrained network's units does not pass by luck.
+THRESHOLD = 0.4
+#: Inside strings, a unit with |r| below this hardly tells docstrings and other strings apart (q2's usual wrong find).
+UNRELATED = 0.1
 #: How many characters of the held-out files (whole files, in order) the judge reads.
 JUDGED_CHARS = 20_000
 
@@ -143,6 +148,7 @@ def _judged() -> dict[str, Any]:
             out[f"{tag}_all_r"] = unit_correlations_reference(values, out[JUDGED_PROPERTY])  # (H,) every character
             if tag == "trained":
                 out["values"] = values
+                out["trained_string_all_r"] = unit_correlations_reference(values, out["in_string"])  # (H,)
     out["H"] = int(out["trained_r"].shape[0])
     return out
 
@@ -150,7 +156,8 @@ def _judged() -> dict[str, Any]:
 def judged_correlations() -> dict[str, Any]:
     """What q2's judge measures on the held-out characters: ``trained_r`` and ``untrained_r`` (H,), each unit's
     correlation with :data:`JUDGED_PROPERTY` among the characters inside strings (``string_chars`` of them);
-    ``trained_all_r`` the same over every character (``chars``); ``H``."""
+    ``trained_all_r`` the same over every character (``chars``); ``trained_string_all_r`` each unit's correlation
+    with ``in_string`` over every character; ``H``."""
     return _judged()
 
 
@@ -167,6 +174,16 @@ def _tracks(unit: int) -> bool:
 def _best_tracker() -> int:
     """The unit with the largest |r| among the characters inside strings."""
     return _best("trained_r")
+
+
+def string_follower() -> int:
+    """The usual wrong find of q2: among the units whose |r| with in_docstring inside strings is below
+    :data:`UNRELATED` (they hardly tell docstrings and other strings apart), the one with the largest
+    |r| with in_docstring over every character. Such a unit moves with every string, and every docstring is a
+    string, so over all characters it looks like a docstring unit."""
+    j = _judged()
+    unrelated = j["trained_r"].abs() < UNRELATED  # (H,)
+    return int(torch.where(unrelated, j["trained_all_r"].abs(), torch.full_like(j["trained_all_r"], -1.0)).argmax())
 
 
 def _as_unit(answer: Any) -> int | None:
@@ -221,11 +238,16 @@ class UnitQuestion(PredictQuestion):
             return Verdict("wrong", f"No such unit: the reader has H = {H} units, numbered 0 to {H - 1}, so {unit} is "
                            f"not one of them.\n{computed}", "no such unit")
         r, r_all = float(j["trained_r"][unit]), float(j["trained_all_r"][unit])
-        said = (f"Unit {unit}: inside the strings of held-out files, r = {r:+.2f} with {JUDGED_PROPERTY} "
-                f"(over every character, {r_all:+.2f})")
+        said = (f"Unit {unit}: inside the strings of held-out files, r = {r:+.3f} with {JUDGED_PROPERTY} "
+                f"(over every character, {r_all:+.3f})")
         if _tracks(unit):
             extra = ""
-            if unit == chapter_unit("bracket_depth"):
+            if unit == chapter_unit("in_string"):
+                deeper = (r > 0) == (float(j["trained_string_all_r"][unit]) > 0)  # docstrings further on its side
+                extra = (" It is also the chapter's string unit: it moves further to its string side in "
+                         + ("docstrings, text written for people, than in other strings." if deeper else
+                            "other strings than in docstrings."))
+            elif unit == chapter_unit("bracket_depth"):
                 extra = (" It is also the chapter's bracket unit: a docstring stands alone at bracket depth 0, while "
                          "most other strings are arguments inside a call's brackets, so part of what it knows about "
                          "docstrings is the bracket depth.")
@@ -242,13 +264,13 @@ class UnitQuestion(PredictQuestion):
 
 q2 = UnitQuestion(
     "q2", "find the unit that tells docstrings from other strings", 4, variable="q2_answer",
-    slips=[Slip("tracks a correlated property", lambda: chapter_unit("in_string"),
-                "This is the chapter's string unit. Over every character it correlates with in_docstring, because "
-                "every docstring is a string; but inside strings it is the same for docstrings and other strings. "
-                "Correlate only over the characters inside strings."),
+    slips=[Slip("tracks a correlated property", string_follower,
+                "This unit moves with strings: over every character it correlates with in_string, and so with "
+                "in_docstring, because every docstring is a string; but among the characters inside strings it is "
+                "the same for docstrings and other strings. Correlate only over the characters inside strings."),
            Slip("the untrained network's best unit", lambda: _best("untrained_r"),
                 "This is the best unit of the untrained network, the one training started from; in the trained "
-                "reader it does not tell docstrings apart. Rank the units of the trained reader (load_reader())."),
+                "reader it does not reach the bar. Rank the units of the trained reader (load_reader())."),
            ],
     hint="Keep only the characters inside strings (in_string is 1), correlate every unit's c_t there with "
          "in_docstring (your q1), and take a unit with a large |r|.",
@@ -259,7 +281,7 @@ q2 = UnitQuestion(
 
 #: The code the reader reads before the line of q3 and q4 (from a fresh state, as it reads a file), and the lines.
 PREFIX = 'import os\n\n\ndef main(path):\n    """Print the size of a file."""\n    size = os.path.getsize(path)\n'
-Q3_LINE = "    msg = 'it is'  # can't stop\n"
+Q3_LINE = "    return size  # the size of the file; it can't be negative\n"
 Q4_LINE = '    x = "(" + path\n'
 
 
@@ -269,16 +291,15 @@ def _span(line: str, a: int, b: int | None = None) -> np.ndarray:
     return mask
 
 
-_Q3_OPEN = Q3_LINE.index("'")
-_Q3_CLOSE = Q3_LINE.index("'", _Q3_OPEN + 1) + 1
+_Q3_WORDS = Q3_LINE.index("# ") + 2  # the comment's first word
 #: Per question: the property the unit tracks, and each option as the characters of the line where it puts the unit
 #: on the property's side (a boolean mask over the line).
 _OPTION_MASKS: dict[str, tuple[str, dict[str, np.ndarray]]] = {
     "q3": ("in_string", {
-        "a": _span(Q3_LINE, _Q3_OPEN, _Q3_CLOSE),
-        "b": _span(Q3_LINE, _Q3_OPEN, _Q3_CLOSE) | _span(Q3_LINE, Q3_LINE.index("can't") + 3),
-        "c": _span(Q3_LINE, _Q3_OPEN),
-        "d": _span(Q3_LINE, 0, 0)}),
+        "a": _span(Q3_LINE, 0, 0),
+        "b": _span(Q3_LINE, Q3_LINE.index("can't") + 3),
+        "c": _span(Q3_LINE, _Q3_WORDS),
+        "d": _span(Q3_LINE, 0)}),
     "q4": ("bracket_depth", {
         "a": _span(Q4_LINE, 0, 0),
         "b": _span(Q4_LINE, Q4_LINE.index("(")),
@@ -322,22 +343,25 @@ def predicted_answer(name: str) -> str:
 
 q3 = ChoiceQuestion(
     "q3", "predict the string unit on a line", 2, variable="q3_answer",
-    options={"a": "only on the string 'it is', quotes included",
-             "b": "on the string 'it is', and again from the apostrophe of can't to the end of the line",
-             "c": "from the opening quote of 'it is' to the end of the line, the comment included",
-             "d": "nowhere on this line"},
+    options={"a": "nowhere on this line: there is no string on it",
+             "b": "from the apostrophe of can't to the end of the line, as if it opened a string",
+             "c": "on the comment, from its first word to the end of the line",
+             "d": "on the whole line"},
     answer="c",
-    why={"a": "The unit does not drop back at the closing quote: it stays high through the spaces and the comment. "
-              "Its c_t moves with the text, not with tokenize's exact string boundaries.",
-         "b": "The unit does not wait for the apostrophe of can't: it is already high from the string on, and it "
-              "stays high through the whole comment.",
-         "d": "The unit rises at the opening quote of 'it is', as it does for strings in the held-out files."},
+    why={"a": "That is what tokenize says: a comment is not a string, and this line has none. The unit moves to its "
+              "string side all the same, a few characters into the comment, and stays there.",
+         "b": "The unit does not wait for the apostrophe of can't: it is on its string side from the comment's "
+              "first word on, and stays there past the apostrophe to the end of the line.",
+         "d": "On the indentation and `return size`, before the comment, the unit is on its outside side; it "
+              "moves only in the comment."},
     hint="The unit was found by its correlation with in_string over held-out files; a high correlation is not "
-         "equality. Look at the chapter's table: what else does this unit correlate with?",
-    explanation="The unit rises at the opening quote and stays on the string side to the end of the line: after "
-                "the closing quote come two spaces and a comment, and it rises in comments too (run the chapter's "
-                "view on a comment without any quote). It tracks text written for people, strings and comments, "
-                "more than the exact tokens of tokenize.",
+         "equality. What else in a Python file is written in words, for people to read?",
+    explanation="On the code before the comment the unit is on its outside side. A few characters into the comment, "
+                "at its first word, it moves to its string side and stays there to the end of the line, the newline "
+                "included; at the apostrophe of can't it is already there. tokenize finds no string on this line: "
+                "the unit tracks text written for people, strings, docstrings and comments, rather than "
+                "tokenize's exact string tokens (over the held-out files it correlates more with being in a string "
+                "or a comment than with being in a string).",
 )
 
 q4 = ChoiceQuestion(
@@ -348,7 +372,8 @@ q4 = ChoiceQuestion(
     answer="b",
     why={"a": "That is what tokenize says: a bracket inside a string opens nothing. The reader was fooled: at the "
               "( inside the string the unit moved to its open-bracket side.",
-         "c": "Before the string the unit is on the closed side, as on the line above; it moves at the ( ."},
+         "c": "Before the string the unit is on its closed side, where the ) at the end of the line above left "
+              "it; it moves at the ( ."},
     hint="The unit was found by its correlation with tokenize's bracket depth, which does not count a bracket "
          "inside a string. What does the reader know when it reads that ( ?",
     explanation="The unit moves to the open-bracket side at the ( inside the string and stays there to the end of "
