@@ -6,8 +6,8 @@ One run of :func:`lstm_course.reader.model.train_model` with ``kind="lstm"``, ``
 :class:`~lstm_course.reader.model.TrainSettings` (the same run as the LSTM seed-0 cell of tools/sweep_reader.py,
 which writes the same files). Writes ``reader_lstm.pt`` (the ``state_dict``, float32) and ``reader_lstm_log.json``
 (loss per step, held-out bits per character, settings, seconds) into ``lstm_course/data/reader/``.
-About 255 s of CPU on one thread of this machine (85 ms per step of 32 x 128 characters; the wall time is longer
-when the machine is shared).
+About 12 minutes of CPU on one thread of this machine (720 s: 180 ms per step of 32 x 128 characters with H = 256;
+the shipped run took 24 minutes of wall time, sharing the two cores with another training run).
 """
 
 from __future__ import annotations

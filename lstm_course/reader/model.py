@@ -1,6 +1,6 @@
 r"""The character-level models that read code, and their training loop.
 
-:class:`CharLSTM` reads one character per step. With :math:`V` = ``len(VOCAB)`` = 97 and :math:`H` = 128:
+:class:`CharLSTM` reads one character per step. With :math:`V` = ``len(VOCAB)`` = 97 and :math:`H` = 256:
 
 .. math::
     x_t &= \operatorname{onehot}(\text{char}_t) \in \{0, 1\}^{V} \\
@@ -10,13 +10,15 @@ r"""The character-level models that read code, and their training loop.
         \qquad W_y \in \mathbb{R}^{V \times H}
 
 The baselines swap the recurrent layer and keep everything else: :class:`CharGRU` (``lstm_course.GRU``,
-H = 152) and :class:`CharRNN` (``torch.nn.RNN`` with tanh, H = 274), sized so that the three have about the
-same number of parameters (:data:`HIDDEN_SIZES`; 128,737 / 129,297 / 128,877).
+H = 300) and :class:`CharRNN` (``torch.nn.RNN`` with tanh, H = 533), sized so that the three have about the
+same number of parameters (:data:`HIDDEN_SIZES`; 388,449 / 388,297 / 388,654).
 
 :func:`train_model` trains one of them (:class:`TrainSettings`): Adam, batches of ``batch`` rows of
 ``seq_len`` characters (32 x 128) read from the training text, cross-entropy on every next character,
 gradient-norm clipping at 1, the learning rate decayed linearly from ``lr`` (0.01) to ``lr_final`` (0.001) over
-``steps`` (3000). Each row starts at a random offset (a ``torch.Generator`` seeded with ``seed``) and, with
+``steps`` (4000), and dropout (``dropout`` = 0.3) on :math:`h_t` before the read-out during training only (the
+training files are small enough to be learned by heart without it; tracing and scoring never drop). Each row starts at
+a random offset (a ``torch.Generator`` seeded with ``seed``) and, with
 ``carry_state`` (the default), reads on from where it stopped at the next step, its state carried over and detached
 (truncated backpropagation through time), so the model learns to read long texts as the held-out files are read.
 Without ``carry_state`` every row is a fresh random window read from a zero state.
@@ -58,6 +60,7 @@ __all__ = [
     "load_reader",
     "load_sweep",
     "next_char_log_probs",
+    "quantize_rows",
     "save_reader",
     "untrained_reader",
     "train_model",
@@ -65,7 +68,7 @@ __all__ = [
 
 KINDS = ("lstm", "gru", "rnn")
 #: Hidden size per kind, chosen so that the three models have about the same number of parameters.
-HIDDEN_SIZES = {"lstm": 128, "gru": 152, "rnn": 274}
+HIDDEN_SIZES = {"lstm": 256, "gru": 300, "rnn": 533}
 _EVAL_CHUNK = 2048  # characters per forward pass when scoring long texts (the state is carried across chunks)
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
@@ -76,7 +79,8 @@ class CharModel(nn.Module):
 
     ``kind`` is ``"lstm"`` (:class:`lstm_course.LSTM`), ``"gru"`` (:class:`lstm_course.GRU`) or ``"rnn"``
     (``torch.nn.RNN``, tanh). Parameters: ``rnn.*`` (PyTorch's names and layout) and ``out.weight (V, H)``,
-    ``out.bias (V,)``.
+    ``out.bias (V,)``. ``dropout`` (a float, default 0, no parameters) zeroes that fraction of :math:`h_t` before
+    the read-out in training mode only (:func:`train_model` sets it from :class:`TrainSettings`).
     """
 
     def __init__(self, kind: str = "lstm", hidden_size: int | None = None) -> None:
@@ -88,6 +92,7 @@ class CharModel(nn.Module):
         self.kind = kind
         self.hidden_size = H
         self.vocab_size = V
+        self.dropout = 0.0
         self.rnn: nn.Module = {"lstm": LSTM, "gru": GRU, "rnn": nn.RNN}[kind](V, H)
         self.out = nn.Linear(H, V)
 
@@ -103,25 +108,25 @@ class CharModel(nn.Module):
     def forward(self, ids: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """``ids (B, T)`` -> next-character logits ``(B, T, V)`` and the final state."""
         hs, final = self.hidden(ids, state)  # (B, T, H)
-        return self.out(hs), final
+        return self.out(F.dropout(hs, self.dropout, self.training)), final
 
 
 class CharLSTM(CharModel):
-    """:class:`CharModel` with ``kind="lstm"``: one-hot -> ``lstm_course.LSTM(97, H=128)`` -> ``Linear(H, 97)``."""
+    """:class:`CharModel` with ``kind="lstm"``: one-hot -> ``lstm_course.LSTM(97, H=256)`` -> ``Linear(H, 97)``."""
 
     def __init__(self, hidden_size: int = HIDDEN_SIZES["lstm"]) -> None:
         super().__init__("lstm", hidden_size)
 
 
 class CharGRU(CharModel):
-    """:class:`CharModel` with ``kind="gru"``: ``lstm_course.GRU(97, H=152)``."""
+    """:class:`CharModel` with ``kind="gru"``: ``lstm_course.GRU(97, H=300)``."""
 
     def __init__(self, hidden_size: int = HIDDEN_SIZES["gru"]) -> None:
         super().__init__("gru", hidden_size)
 
 
 class CharRNN(CharModel):
-    """:class:`CharModel` with ``kind="rnn"``: ``torch.nn.RNN(97, H=274)``, tanh."""
+    """:class:`CharModel` with ``kind="rnn"``: ``torch.nn.RNN(97, H=533)``, tanh."""
 
     def __init__(self, hidden_size: int = HIDDEN_SIZES["rnn"]) -> None:
         super().__init__("rnn", hidden_size)
@@ -152,13 +157,35 @@ def build_model(kind: str = "lstm", seed: int = 0) -> CharModel:
 class TrainSettings:
     """The training run of the shipped reader and of every model of the sweep (tools/sweep_reader.py)."""
 
-    steps: int = 3000
+    steps: int = 4000
     batch: int = 32
     seq_len: int = 128
     lr: float = 1e-2
     lr_final: float = 1e-3
     clip: float = 1.0
     carry_state: bool = True
+    dropout: float = 0.3
+
+
+def quantize_rows(weight: torch.Tensor) -> torch.Tensor:
+    r"""Each row of a 2-D ``weight`` as 8-bit integers times one scale, ``(R, C)`` -> ``(R, C)`` float32:
+
+    .. math::
+        s_r = \operatorname{fp16}\Big(\frac{\max_j |w_{rj}|}{127}\Big), \qquad
+        q_{rj} = \operatorname{round}(w_{rj} / s_r) \in \{-127, \ldots, 127\}, \qquad w'_{rj} = q_{rj} s_r
+
+    :math:`s_r` is rounded to a float16 value, so that every :math:`q_{rj} s_r` is a float32 number exactly and the
+    row's largest :math:`|w'_{rj}|` is :math:`127 s_r`: :func:`lstm_course.reader.page.page_weights` recovers
+    :math:`s_r` and :math:`q` from :math:`w'` alone (the ``state_dict`` stays plain float32), and the page rebuilds
+    the same numbers. A row of zeros stays zero.
+    """
+    if weight.dim() != 2:
+        raise ValueError(f"`weight` must be 2-D (rows, columns), got shape {tuple(weight.shape)}.")
+    w = weight.detach().float()
+    scale = (w.abs().amax(dim=1, keepdim=True) / 127).half().float()  # (R, 1)
+    safe = torch.where(scale > 0, scale, torch.ones_like(scale))
+    q = torch.round(w / safe).clamp(-127, 127)
+    return torch.where(scale > 0, q * scale, torch.zeros_like(w))
 
 
 def _detach(state: State) -> State:
@@ -184,11 +211,19 @@ def train_model(
     """Train :func:`build_model` ``(kind, seed)`` on ``text`` (default: the training split) with ``settings``.
 
     ``max_steps`` stops after the first ``max_steps`` steps of the same run (same batches, same learning-rate
-    schedule), so a short run's losses are the start of the full run's. Returns the model (in eval mode) and its
+    schedule), so a short run's losses are the start of the full run's. The trained numbers are then rounded, still
+    float32 tensors: each to its nearest float16 value, and each weight matrix further to 8-bit integers times one
+    scale per row (:func:`quantize_rows`), so that the page (:mod:`lstm_course.reader.page`) embeds the weights in a
+    quarter of float32's bytes and runs exactly the same numbers. The held-out score is that of the rounded model
+    (rounding moved the shipped reader's by about 1e-4 bits per character). Returns
+    the model (in eval mode) and its
     log: ``{"kind", "seed", "hidden_size", "parameters", "settings", "loss" (mean cross-entropy in nats of every
     step run), "seconds" (wall), "cpu_seconds", "heldout_bits_per_char" (when ``evaluate``), "torch"}``.
     """
+    if not 0.0 <= settings.dropout < 1.0:
+        raise ValueError(f"`settings.dropout` must be in [0, 1), got {settings.dropout!r}.")
     model = build_model(kind, seed)
+    model.dropout = settings.dropout
     ids = encode(corpus_text("train") if text is None else text)  # (N,)
     span = settings.seq_len + 1
     if ids.numel() <= span:
@@ -204,30 +239,37 @@ def train_model(
     run = settings.steps if max_steps is None else min(settings.steps, max_steps)
     if run < 1:
         raise ValueError(f"`max_steps` must be >= 1, got {max_steps!r}.")
-    for step in range(run):
-        frac = step / max(settings.steps - 1, 1)
-        for group in opt.param_groups:
-            group["lr"] = settings.lr + (settings.lr_final - settings.lr) * frac
-        if settings.carry_state:  # each row reads on where it stopped, its state carried (truncated BPTT)
-            if step == 0:  # random starting points
-                lanes = torch.randint(0, ids.numel(), (settings.batch,), generator=gen)  # (B,)
-            windows = ids[(lanes[:, None] + offsets) % ids.numel()]  # (B, T+1)
-            lanes = lanes + settings.seq_len
-            loss, state = _loss(model, windows, state)
-            state = _detach(state)
-        else:
-            starts = torch.randint(0, ids.numel() - span + 1, (settings.batch,), generator=gen)  # (B,)
-            windows = ids[starts[:, None] + offsets]  # (B, T+1)
-            loss, _ = _loss(model, windows)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip)
-        opt.step()
-        losses.append(round(loss.item(), 5))
-        if progress and (step % 200 == 0 or step == run - 1):
-            print(f"{kind} seed {seed} step {step}: loss {losses[-1]:.4f} "
-                  f"({time.perf_counter() - start:.0f} s)", flush=True)
+    with torch.random.fork_rng(devices=[]):  # dropout's masks come from `seed`; the caller's random state is kept
+        torch.manual_seed(seed)
+        for step in range(run):
+            frac = step / max(settings.steps - 1, 1)
+            for group in opt.param_groups:
+                group["lr"] = settings.lr + (settings.lr_final - settings.lr) * frac
+            if settings.carry_state:  # each row reads on where it stopped, its state carried (truncated BPTT)
+                if step == 0:  # random starting points
+                    lanes = torch.randint(0, ids.numel(), (settings.batch,), generator=gen)  # (B,)
+                windows = ids[(lanes[:, None] + offsets) % ids.numel()]  # (B, T+1)
+                lanes = lanes + settings.seq_len
+                loss, state = _loss(model, windows, state)
+                state = _detach(state)
+            else:
+                starts = torch.randint(0, ids.numel() - span + 1, (settings.batch,), generator=gen)  # (B,)
+                windows = ids[starts[:, None] + offsets]  # (B, T+1)
+                loss, _ = _loss(model, windows)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip)
+            opt.step()
+            losses.append(round(loss.item(), 5))
+            if progress and (step % 200 == 0 or step == run - 1):
+                print(f"{kind} seed {seed} step {step}: loss {losses[-1]:.4f} "
+                      f"({time.perf_counter() - start:.0f} s)", flush=True)
     model.eval()
+    with torch.no_grad():  # numbers the page can carry in a quarter of the bytes, exactly (see quantize_rows)
+        for param in model.parameters():
+            param.copy_(param.half().float())
+            if param.dim() == 2:
+                param.copy_(quantize_rows(param))
     log = {"kind": kind, "seed": seed, "hidden_size": model.hidden_size, "parameters": count_parameters(model),
            "settings": asdict(settings), "loss": losses, "loss_units": "nats per character (cross-entropy)",
            "seconds": round(time.perf_counter() - start, 1),
