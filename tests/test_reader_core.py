@@ -334,7 +334,10 @@ def test_sweep_is_the_shipped_settings_and_reader():
     counts = {kind: count_parameters(build_model(kind, 0)) for kind in KINDS}
     for c in cells:
         assert c["parameters"] == counts[c["kind"]] and c["steps"] == TrainSettings().steps
-        assert 1.0 < c["heldout_bits_per_char"] < np.log2(len(VOCAB))
+        per_file, heldout = c["heldout_bits_per_file"], corpus_files("heldout")
+        assert list(per_file) == [name for name, _ in heldout]  # each held-out file on its own, same scorer
+        weighted = sum(per_file[name] * (len(text) - 1) for name, text in heldout) / sum(len(t) - 1 for _, t in heldout)
+        assert weighted == pytest.approx(c["heldout_bits_per_char"], abs=1e-5)  # one batch vs one file: rounding
     log = load_reader().log
     lstm0 = next(c for c in cells if (c["kind"], c["seed"]) == ("lstm", 0))  # the shipped reader IS this cell
     assert lstm0["heldout_bits_per_char"] == log["heldout_bits_per_char"]

@@ -55,6 +55,7 @@ __all__ = [
     "CharRNN",
     "TrainSettings",
     "bits_per_char",
+    "bits_per_file",
     "build_model",
     "count_parameters",
     "load_reader",
@@ -218,7 +219,8 @@ def train_model(
     (rounding moved the shipped reader's by about 1e-4 bits per character). Returns
     the model (in eval mode) and its
     log: ``{"kind", "seed", "hidden_size", "parameters", "settings", "loss" (mean cross-entropy in nats of every
-    step run), "seconds" (wall), "cpu_seconds", "heldout_bits_per_char" (when ``evaluate``), "torch"}``.
+    step run), "seconds" (wall), "cpu_seconds", "heldout_bits_per_char" and "heldout_bits_per_file" (when
+    ``evaluate``), "torch"}``.
     """
     if not 0.0 <= settings.dropout < 1.0:
         raise ValueError(f"`settings.dropout` must be in [0, 1), got {settings.dropout!r}.")
@@ -276,7 +278,14 @@ def train_model(
            "cpu_seconds": round(time.process_time() - cpu_start, 1), "torch": torch.__version__}
     if evaluate:
         log["heldout_bits_per_char"] = bits_per_char(model, [t for _, t in corpus_files("heldout")])
+        log["heldout_bits_per_file"] = bits_per_file(model, corpus_files("heldout"))
     return model, log
+
+
+def bits_per_file(model: CharModel, files: Sequence[tuple[str, str]]) -> dict[str, float]:
+    """:func:`bits_per_char` of each ``(name, text)`` of ``files`` on its own, read from a zero state:
+    ``{name: bits per character}``."""
+    return {name: bits_per_char(model, [text]) for name, text in files}
 
 
 @torch.no_grad()
@@ -444,7 +453,8 @@ SWEEP_PATH = READER_DIR / "sweep.json"
 def load_sweep() -> dict:
     """The shipped sweep (tools/sweep_reader.py): ``{"settings", "evaluation", "torch", "cells": [...]}``, each
     cell ``{"kind", "seed", "hidden_size", "parameters", "steps", "seconds", "heldout_bits_per_char",
-    "final_train_loss", "loss_every_50"}``; ``["bits_per_char"][kind][seed]`` is the held-out score."""
+    "heldout_bits_per_file", "final_train_loss", "loss_every_50"}``; ``["bits_per_char"][kind][seed]`` is the
+    held-out score."""
     if not SWEEP_PATH.is_file():
         raise FileNotFoundError(f"no sweep at {SWEEP_PATH}; run `python tools/sweep_reader.py`.")
     record = json.loads(SWEEP_PATH.read_text(encoding="utf-8"))
