@@ -147,28 +147,36 @@ _DARK_BACKGROUNDS = """() => {
                     background: getComputedStyle(img).backgroundColor}));
 }"""
 
-# In dark mode: WCAG contrast of each widget text (label, readout, ...) against the background it is drawn on.
-_DARK_WIDGET_TEXT = """() => {
+#: JavaScript for the body of a page function: `contrast(el, fallback)`, the WCAG contrast of `el`'s text colour
+#: against the first background (alpha above 0.5) drawn behind it, `fallback` (an [r, g, b, a] colour) if none is.
+CONTRAST_JS = r"""
   const rgba = (css) => {
-    const n = (css.match(/[\\d.]+/g) || []).map(Number);
+    const n = (css.match(/[\d.]+/g) || []).map(Number);
     return [n[0], n[1], n[2], n.length > 3 ? n[3] : 1];
   };
   const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
   const lum = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
-  const background = (el) => {
+  const background = (el, fallback) => {
     for (let e = el; e; e = e.parentElement) {
       const c = rgba(getComputedStyle(e).backgroundColor);
       if (c[3] > 0.5) return c;
     }
-    return [255, 255, 255, 1];
+    return fallback;
   };
+  const contrast = (el, fallback) => {
+    const fg = lum(rgba(getComputedStyle(el).color)), bg = lum(background(el, fallback));
+    return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  };
+"""
+
+# In dark mode: WCAG contrast of each widget text (label, readout, ...) against the background it is drawn on.
+_DARK_WIDGET_TEXT = "() => {" + CONTRAST_JS + """
   const out = [];
   for (const el of document.querySelectorAll(".bd-article .jupyter-widgets *")) {
     const text = Array.from(el.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE)
       .map((n) => n.textContent).join("").trim();
     if (!text || !el.getClientRects().length) continue;
-    const fg = lum(rgba(getComputedStyle(el).color)), bg = lum(background(el));
-    out.push({text: text.slice(0, 40), contrast: (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)});
+    out.push({text: text.slice(0, 40), contrast: contrast(el, [255, 255, 255, 1])});
   }
   return out;
 }"""

@@ -47,21 +47,8 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # Every Font Awesome icon the page shows (not those hidden with display: none), as the browser draws it, and the
 # state of each Font Awesome font face the CSS declares.
-_ICONS = r"""async () => {
-  await document.fonts.ready;
-  const rgba = (css) => {
-    const n = (css.match(/[\d.]+/g) || []).map(Number);
-    return [n[0], n[1], n[2], n.length > 3 ? n[3] : 1];
-  };
-  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-  const lum = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
-  const background = (el) => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = rgba(getComputedStyle(e).backgroundColor);
-      if (c[3] > 0.5) return c;
-    }
-    return rgba(getComputedStyle(document.body).backgroundColor);
-  };
+_ICONS = "async () => {\n  await document.fonts.ready;" + sitecheck.CONTRAST_JS + r"""
+  const page_background = rgba(getComputedStyle(document.body).backgroundColor);
   const style = /^(fa|fas|far|fab|fa-solid|fa-regular|fa-brands)$/;
   const faces = Array.from(document.fonts).filter((f) => /Font Awesome/.test(f.family))
     .map((f) => ({family: f.family.replace(/["']/g, ""), weight: String(f.weight), status: f.status}));
@@ -70,7 +57,6 @@ _ICONS = r"""async () => {
     const classes = Array.from(el.classList);
     if (!classes.some((c) => style.test(c)) || !el.getClientRects().length) continue;
     const box = el.getBoundingClientRect(), before = getComputedStyle(el, "::before");
-    const fg = lum(rgba(getComputedStyle(el).color)), bg = lum(background(el));
     // Bootstrap moves a tooltip's title to data-bs-original-title.
     const holder = el.closest("[id], [title], [aria-label], [data-bs-original-title]");
     icons.push({icon: classes.filter((c) => c.startsWith("fa")).join(" "), tag: el.tagName.toLowerCase(),
@@ -79,7 +65,7 @@ _ICONS = r"""async () => {
                 text: holder ? holder.textContent.trim().slice(0, 60) : "",
                 width: box.width, size: parseFloat(before.fontSize), glyph: before.content,
                 family: before.fontFamily.replace(/["']/g, ""), weight: before.fontWeight,
-                contrast: (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)});
+                contrast: contrast(el, page_background)});
   }
   return {faces, icons, svg_icons: document.querySelectorAll("svg.svg-inline--fa, svg[data-prefix]").length};
 }"""
